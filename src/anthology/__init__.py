@@ -1,0 +1,34 @@
+"""anthology: a folder of film reviews → a print-ready PDF and a valid EPUB 3.
+
+Public API: :func:`load_book` (phase 1) and :func:`build` (load, then render and write).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import AnthologyError, Diagnostic, Diagnostics
+from .load import load_book
+from .model import Book, Chapter, Credit, Part, Person
+from .render.build import BuildResult
+from .render.build import build as render_book
+
+__version__ = "0.1.0"
+
+
+def build(project: Path | str, out_dir: Path | str | None = None, *, pdf: bool = True,
+          epub: bool = True, diags: Diagnostics | None = None) -> tuple[BuildResult, Diagnostics]:
+    """Load the project and write its book. Raises :class:`AnthologyError` on bad input."""
+    diags = diags if diags is not None else Diagnostics()
+    root = Path(project)
+    book, diags = load_book(root, diags)
+    if book is None:
+        raise AnthologyError(list(diags))
+    target = Path(out_dir) if out_dir is not None else root / "build"
+    return render_book(book, target, diags, pdf=pdf, epub=epub), diags
+
+
+__all__ = [
+    "AnthologyError", "Book", "BuildResult", "Chapter", "Credit", "Diagnostic", "Diagnostics",
+    "Part", "Person", "build", "load_book",
+]

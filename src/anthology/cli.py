@@ -1,0 +1,91 @@
+"""Command line: argv → calls → exit code. The only module that prints."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__, build
+from .errors import AnthologyError, Diagnostic, Diagnostics
+from .load import load_book
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="anthology", description="Turn a folder of film reviews into a PDF and an EPUB."
+    )
+    parser.add_argument("--version", action="version", version=f"anthology {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p_build = sub.add_parser("build", help="build the PDF and the EPUB")
+    p_build.add_argument("project", nargs="?", default=".", help="project folder (default: .)")
+    which = p_build.add_mutually_exclusive_group()
+    which.add_argument("--pdf", action="store_true", help="build the PDF only")
+    which.add_argument("--epub", action="store_true", help="build the EPUB only")
+    p_build.add_argument("--out", metavar="DIR", help="output folder (default: PROJECT/build)")
+
+    p_check = sub.add_parser("check", help="validate the project without rendering")
+    p_check.add_argument("project", nargs="?", default=".", help="project folder (default: .)")
+    return parser
+
+
+def _show(diagnostics: Sequence[Diagnostic] | Diagnostics, root: Path) -> None:
+    for d in diagnostics:
+        print(_located(d, root), file=sys.stderr)
+
+
+def _located(d: Diagnostic, root: Path) -> str:
+    """Diagnostics name files relative to the project; show them as the user can open them."""
+    if d.file and root != Path("."):
+        d = Diagnostic(str(root / d.file), d.line, d.col, d.severity, d.code, d.message)
+    return str(d)
+
+
+def _human(size: int) -> str:
+    return f"{size / 1024:.0f} KB" if size < 1024 * 1024 else f"{size / 2**20:.1f} MB"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    root = Path(args.project)
+    if not root.is_dir():
+        print(f"anthology: {root}: no such project folder", file=sys.stderr)
+        return EXIT_USAGE
+    diags = Diagnostics()
+    try:
+        if args.command == "check":
+            book, diags = load_book(root, diags)
+            _show(diags, root)
+            if book is None:
+                return EXIT_ERROR
+            print(f"{len(book.chapters)} chapters, {len(diags.warnings)} warnings: ready to build")
+            return EXIT_OK
+        want_pdf = not args.epub
+        want_epub = not args.pdf
+        out = Path(args.out) if args.out else None
+        result, diags = build(root, out, pdf=want_pdf, epub=want_epub, diags=diags)
+    except AnthologyError as exc:
+        shown = set()
+        for d in [*diags, *exc.diagnostics]:
+            if d not in shown:
+                shown.add(d)
+                print(_located(d, root), file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("anthology: interrupted; the previous book is untouched", file=sys.stderr)
+        return 130
+    _show(diags, root)
+    for kind, path in result.outputs.items():
+        extra = f", {result.pages} pages" if kind == "pdf" else ""
+        print(f"wrote {path} ({_human(result.sizes[kind])}{extra})")
+    print(f"{len(diags.warnings)} warnings, {result.seconds:.1f} s")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,297 @@
+"""Review bodies → sanitised XHTML fragments.
+
+``.md`` is CommonMark (markdown-it-py) with inline HTML through an allowlist (nh3);
+``.txt`` is plain text where every non-empty line is a paragraph and a run of blank
+lines is a section break. Blog syntax (Hugo shortcodes, Liquid tags) is resolved or
+removed here, with a located warning, before Markdown sees the text.
+"""
+
+from __future__ import annotations
+
+import html
+import mimetypes
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, unquote, urlsplit
+
+import nh3
+from lxml import etree
+from lxml import html as lxml_html
+from markdown_it import MarkdownIt
+
+from ..errors import Diagnostics
+from ..model import Image
+from .manifest import BCP47, resolve_inside
+
+ALLOWED_TAGS = {
+    "p", "br", "hr", "em", "strong", "b", "i", "u", "s", "del", "ins", "sub", "sup", "small",
+    "mark", "q", "cite", "abbr", "code", "pre", "kbd", "samp", "var", "blockquote", "ul", "ol",
+    "li", "dl", "dt", "dd", "h2", "h3", "h4", "h5", "h6", "a", "img", "figure", "figcaption",
+    "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "span", "div", "aside",
+    "time", "bdi", "bdo", "ruby", "rt", "rp", "dfn", "wbr",
+}
+ALLOWED_ATTRIBUTES = {
+    "*": {"lang", "title", "dir"},
+    "a": {"href"},
+    "img": {"src", "alt"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+    "ol": {"start"},
+    "time": {"datetime"},
+}
+DROPPED_WITH_CONTENT = {"script", "style", "iframe", "object", "embed", "template", "noscript",
+                        "textarea", "select", "svg", "math", "title", "head"}
+LINK_SCHEMES = {"http", "https", "mailto"}
+IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+               ".gif": "image/gif", ".webp": "image/webp"}
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+
+_md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+
+
+@dataclass(slots=True)
+class Body:
+    html: str
+    images: list[Image] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Source:
+    """Where a body sits, for resolving images and locating warnings."""
+
+    root: Path  # project root
+    file: str  # project-relative path of the review, for messages
+    path: Path  # the review file
+    first_line: int  # 1-based line of the body's first line in the file
+    text: str  # the whole file, to locate things found in the body
+
+
+def strip_controls(text: str) -> str:
+    return _CONTROL.sub("", text)
+
+
+def _line_of(text: str, needle: str, default: int) -> int:
+    pos = text.find(needle)
+    return text.count("\n", 0, pos) + 1 if pos >= 0 else default
+
+
+# -- blog syntax ---------------------------------------------------------------------------
+
+_SHORTCODE = re.compile(r"\{\{([<%])\s*(/?)\s*([\w.-]+)([^\n]{0,500}?)\s*[>%]\}\}")
+_LIQUID = re.compile(r"\{%-?\s*(\w+)([^\n]{0,500}?)-?%\}")
+
+
+def _lookup(front: dict[str, Any], key: str) -> Any:
+    """Hugo's ``param``: the page's own front matter, then its [params] table."""
+    key = key.strip("\"'")
+    for scope in (front, front.get("params") or {}):
+        value: Any = scope
+        for part in key.split("."):
+            if not isinstance(value, dict):
+                value = None
+                break
+            match = {k.lower(): v for k, v in value.items()}.get(part.lower())
+            value = match
+        if value is not None:
+            return value
+    return None
+
+
+def resolve_blog_syntax(text: str, front: dict[str, Any], src: Source, diags: Diagnostics) -> str:
+    """Resolve ``{{< param >}}``, remove other shortcodes and Liquid tags (keeping their text)."""
+
+    def line_at(offset: int) -> int:
+        return src.first_line + text.count("\n", 0, offset)
+
+    def shortcode(m: re.Match[str]) -> str:
+        closing, name, args = m.group(2), m.group(3), m.group(4).strip()
+        if name == "param" and not closing:
+            value = _lookup(front, args.split()[0] if args else "")
+            if value is not None and not isinstance(value, dict | list):
+                return str(value)
+            diags.warning(src.file, line_at(m.start()), 0, "shortcode-param",
+                          f"{m.group(0)}: no such key in this post's front matter; removed")
+            return ""
+        if not closing:
+            diags.warning(src.file, line_at(m.start()), 0, "shortcode-removed",
+                          f"Hugo shortcode {m.group(0)} removed: a book has no equivalent")
+        return ""
+
+    def liquid(m: re.Match[str]) -> str:
+        diags.warning(src.file, line_at(m.start()), 0, "liquid-removed",
+                      f"Liquid tag {m.group(0)} removed (its enclosed text is kept)")
+        return ""
+
+    text = _SHORTCODE.sub(shortcode, text)
+    return _LIQUID.sub(liquid, text)
+
+
+# -- markdown ------------------------------------------------------------------------------
+
+def render_markdown(text: str, src: Source, title: str, diags: Diagnostics) -> Body:
+    tokens = _md.parse(text)
+    for tok in tokens:
+        # A body's headings nest under the chapter title: '#' becomes a section heading.
+        if tok.type in ("heading_open", "heading_close"):
+            tok.tag = f"h{min(int(tok.tag[1]) + 1, 6)}"
+    _drop_heading_repeating_title(tokens, title)
+    raw = _md.renderer.render(tokens, _md.options, {})
+    return _finish(raw, src, diags)
+
+
+def _drop_heading_repeating_title(tokens: list, title: str) -> None:
+    """A blog post often repeats its title as the first heading; the chapter shows it once."""
+    if len(tokens) >= 3 and tokens[0].type == "heading_open":
+        text = tokens[1].content.strip().strip("#").strip()
+        if _fold(text) == _fold(title):
+            del tokens[:3]
+
+
+def _fold(s: str) -> str:
+    return re.sub(r"\W+", " ", s).strip().lower()
+
+
+# -- plain text ----------------------------------------------------------------------------
+
+def render_text(text: str, src: Source, diags: Diagnostics) -> Body:
+    """Every non-empty line is a paragraph; a run of blank lines is a section break."""
+    out: list[str] = []
+    pending_break = False
+    for line in text.split("\n"):
+        line = line.strip()
+        if not line:
+            pending_break = bool(out)
+            continue
+        if pending_break:
+            out.append('<hr class="section-break"/>')
+            pending_break = False
+        out.append(f"<p>{html.escape(line, quote=False)}</p>")
+    return Body("\n".join(out))
+
+
+# -- sanitising and finishing --------------------------------------------------------------
+
+def _finish(raw_html: str, src: Source, diags: Diagnostics) -> Body:
+    clean = nh3.clean(
+        raw_html,
+        tags=ALLOWED_TAGS,
+        clean_content_tags=DROPPED_WITH_CONTENT,
+        attributes=ALLOWED_ATTRIBUTES,
+        link_rel=None,
+        strip_comments=True,
+    )
+    if not clean.strip():
+        return Body("")
+    try:
+        wrapper = lxml_html.fragment_fromstring(clean, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return Body("")
+    body = Body("")
+    _fix_images(wrapper, src, diags, body)
+    _fix_links(wrapper)
+    _fix_attributes(wrapper)
+    for hr in wrapper.iter("hr"):
+        hr.set("class", "section-break")
+    parts = [html.escape(wrapper.text, quote=False)] if wrapper.text and wrapper.text.strip() else []
+    parts += [etree.tostring(child, method="xml", encoding="unicode") for child in wrapper]
+    body.html = "".join(parts).strip()
+    return body
+
+
+def _replace_with_text(el: etree._Element, text: str) -> None:
+    parent = el.getparent()
+    if parent is None:
+        return
+    if text:
+        span = etree.Element("span")
+        span.set("class", "image-alt")
+        span.text = f"[{text}]"
+        span.tail = el.tail
+        parent.replace(el, span)
+    else:
+        el.drop_tree()
+
+
+def _fix_images(root: etree._Element, src: Source, diags: Diagnostics, body: Body) -> None:
+    for img in list(root.iter("img")):
+        url = (img.get("src") or "").strip()
+        alt = " ".join((img.get("alt") or "").split())
+        line = _line_of(src.text, url, src.first_line) if url else src.first_line
+        parts = urlsplit(url)
+        if not url:
+            diags.warning(src.file, line, 0, "image-unsafe", "image without a usable source left out")
+            _replace_with_text(img, alt)
+            continue
+        if parts.scheme or url.startswith("//"):
+            diags.warning(src.file, line, 0, "image-remote",
+                          f"remote image {url} is not fetched: left out, alt text kept "
+                          "(download it into assets/ and link it there to include it)")
+            _replace_with_text(img, alt)
+            continue
+        target, rel = _find_local(unquote(parts.path), src)
+        if target is None:
+            diags.warning(src.file, line, 0, "image-missing",
+                          f"image {url} not found in the project: left out, alt text kept")
+            _replace_with_text(img, alt)
+            continue
+        media_type = IMAGE_TYPES.get(target.suffix.lower())
+        if media_type is None:
+            guess = mimetypes.guess_type(target.name)[0] or target.suffix
+            diags.warning(src.file, line, 0, "image-type",
+                          f"image {url} ({guess}) is not a PNG, JPEG, GIF or WebP: left out")
+            _replace_with_text(img, alt)
+            continue
+        if not alt:
+            diags.warning(src.file, line, 0, "image-alt",
+                          f"image {url} has no alt text: describe it for readers who cannot see it")
+        img.set("src", quote(rel))
+        img.set("alt", alt)
+        image = Image(rel, media_type)
+        if image not in body.images:
+            body.images.append(image)
+
+
+def _find_local(path: str, src: Source) -> tuple[Path | None, str]:
+    """A local image: site-root paths against the project root, others beside the review."""
+    candidates = []
+    if path.startswith("/"):
+        candidates.append(path.lstrip("/"))
+    else:
+        review_dir = src.path.parent.resolve().relative_to(src.root.resolve())
+        candidates += [(review_dir / path).as_posix(), path]
+    for candidate in candidates:
+        target, _ = resolve_inside(src.root, candidate)
+        if target is not None and target.is_file():
+            return target, target.relative_to(src.root.resolve()).as_posix()
+    return None, ""
+
+
+def _fix_links(root: etree._Element) -> None:
+    for a in list(root.iter("a")):
+        href = (a.get("href") or "").strip()
+        scheme = urlsplit(href).scheme.lower()
+        if scheme in LINK_SCHEMES and href:
+            a.set("href", href)
+        else:
+            # Relative links and fragments point into a blog that the book does not contain.
+            a.drop_tag()
+
+
+def _fix_attributes(root: etree._Element) -> None:
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        lang = el.get("lang")
+        if lang is not None and not BCP47.match(lang):
+            del el.attrib["lang"]
+        direction = el.get("dir")
+        if direction is not None and direction not in ("ltr", "rtl", "auto"):
+            del el.attrib["dir"]
+        for attr in ("colspan", "rowspan", "start"):
+            value = el.get(attr)
+            if value is not None and not value.isdigit():
+                del el.attrib[attr]
+        if el.tag == "bdo" and el.get("dir") not in ("ltr", "rtl"):
+            el.set("dir", "ltr")

@@ -1,0 +1,333 @@
+"""One review file → title, credits, language and body.
+
+Credits come as leading ``Label: value`` header lines, YAML front matter (``---``) or
+TOML front matter (``+++``). The header is the run of leading credit lines and ends at
+the first line that is not one: a blank line is not required.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import Diagnostics
+from ..model import Credit, Image
+from . import body as bodies
+from .credits import make_credit, ordered, role_for
+from .manifest import BCP47
+from .yamlnodes import TooLarge, compose, kind, to_python
+
+MAX_BYTES = 16 * 1024 * 1024
+
+# Front-matter keys a blog carries and a book does not need: ignored without a word.
+# (Every key that is not a credit role is ignored; these are named so the rule is visible.)
+IGNORED_KEYS = frozenset({
+    "layout", "tags", "categories", "category", "image", "images", "draft", "slug", "weight",
+    "series", "permalink", "excerpt", "summary", "description", "published", "comments", "id",
+    "aliases", "imported", "cover", "featuredimage", "thumbnail", "toc", "readtime", "url",
+})
+
+_HEADING = re.compile(r"^#\s+(.+?)\s*#*\s*$")
+_LABEL_LINE = re.compile(r"^\s*[*_]{0,2}([^:\n]{1,40}?)[*_]{0,2}\s*:[*_]{0,2}\s*(.*?)\s*$")
+_LABEL_WORDS = re.compile(r"[^\W\d_][\w .'’/&()-]*")
+_SENTENCE = re.compile(r"[.!?…]\s+\S")
+_ISO_DATETIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ][\d:.]+.*$")
+
+
+@dataclass(slots=True)
+class Review:
+    """What one review file holds, before the book puts it in place."""
+
+    title: str = ""
+    subtitle: str = ""
+    lang: str = ""
+    credits: tuple[Credit, ...] = ()
+    body_html: str = ""
+    images: list[Image] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _HeaderLine:
+    label: str
+    value: str
+    known: bool
+    line: int
+
+
+def read_text(path: Path, file: str, diags: Diagnostics) -> str | None:
+    """Decode a review: UTF-8 (BOM allowed), UTF-16 with a BOM; newlines normalised."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            diags.error(file, 0, 0, "file-too-large",
+                        f"{size // (1024 * 1024)} MB is too large for a review (limit {MAX_BYTES // (1024 * 1024)} MB)")
+            return None
+        data = path.read_bytes()
+    except OSError as exc:
+        diags.error(file, 0, 0, "unreadable", f"cannot read the file: {exc.strerror}")
+        return None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            diags.error(file, 0, 0, "encoding", "starts like UTF-16 but is not: save it as UTF-8")
+            return None
+        diags.warning(file, 1, 1, "encoding-utf16", "file is UTF-16; read it, but UTF-8 is expected")
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+            diags.error(file, line, col, "encoding",
+                        f"not valid UTF-8 (byte 0x{data[exc.start]:02x}): save the file as UTF-8")
+            return None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\x00" in text:
+        diags.warning(file, 0, 0, "control-chars", "NUL bytes removed: is this really a text file?")
+    return bodies.strip_controls(text)
+
+
+# -- front matter --------------------------------------------------------------------------
+
+def split_front_matter(text: str, file: str, diags: Diagnostics) -> tuple[dict[str, Any], str, int, bool]:
+    """Return (front matter, rest of the text, first line of the rest, ok)."""
+    first = text.split("\n", 1)[0].rstrip()
+    if first not in ("---", "+++"):
+        return {}, text, 1, True
+    lines = text.split("\n")
+    closers = ("---", "...") if first == "---" else ("+++",)
+    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in closers), None)
+    if end is None:
+        diags.error(file, 1, 1, "front-matter-unclosed",
+                    f"front matter opened with '{first}' on line 1 is never closed: add a '{first}' line after it")
+        return {}, "", 1, False
+    raw = "\n".join(lines[1:end])
+    rest = "\n".join(lines[end + 1:])
+    if first == "---":
+        data = _yaml_front(raw, file, diags)
+    else:
+        data = _toml_front(raw, file, diags)
+    if data is None:
+        return {}, rest, end + 2, False
+    return data, rest, end + 2, True
+
+
+def _yaml_front(raw: str, file: str, diags: Diagnostics) -> dict[str, Any] | None:
+    before = len(diags.errors)
+    node = compose("\n" + raw, file, diags)  # the leading newline keeps line numbers right
+    if len(diags.errors) > before:
+        return None
+    if node is None:
+        return {}
+    if not isinstance(node, yaml.MappingNode):
+        diags.error(file, node.start_mark.line + 1, 1, "front-matter-type",
+                    f"front matter must be 'key: value' lines, not {kind(node)}")
+        return None
+    try:
+        return to_python(node)
+    except TooLarge as exc:
+        diags.error(file, 2, 1, "front-matter-size", str(exc))
+        return None
+
+
+def _toml_front(raw: str, file: str, diags: Diagnostics) -> dict[str, Any] | None:
+    try:
+        return tomllib.loads(raw)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+        line, col = (int(m.group(1)) + 1, int(m.group(2))) if m else (1, 0)
+        message = re.sub(r"\s*\(at line.*\)", "", str(exc))
+        diags.error(file, line, col, "toml-syntax", f"TOML front matter: {message}")
+        return None
+
+
+def _scalar(value: Any) -> str | list[str] | None:
+    if isinstance(value, dict) or value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, list):
+        return [str(v) for v in value if isinstance(v, str | int | float) and not isinstance(v, bool)]
+    text = str(value).strip()
+    m = _ISO_DATETIME.match(text)
+    return m.group(1) if m else text
+
+
+def front_matter_credits(front: dict[str, Any], line_of: dict[str, int]) -> tuple[list[Credit], dict[str, str]]:
+    """Credits from front-matter keys, plus the chapter-level fields (title, subtitle, lang)."""
+    credits: list[Credit] = []
+    fields: dict[str, str] = {}
+    scopes = [front]
+    if isinstance(front.get("params"), dict):
+        scopes.append(front["params"])
+    seen_roles: set[str] = set()
+    for scope in scopes:
+        for key, raw in scope.items():
+            norm = str(key).strip().lower()
+            value = _scalar(raw)
+            if value is None or norm in IGNORED_KEYS:
+                continue
+            if norm == "subtitle" and isinstance(value, str):
+                fields.setdefault("subtitle", value)
+                continue
+            if norm in ("lang", "language", "locale") and isinstance(value, str) and BCP47.match(value):
+                fields.setdefault("lang", value.replace("_", "-"))
+                continue
+            text = value if isinstance(value, str) else ", ".join(value)
+            role = role_for(str(key), text)
+            if role is None or role.key in seen_roles:
+                continue
+            seen_roles.add(role.key)
+            if role.key == "title":
+                fields.setdefault("title", " ".join(text.split()))
+                continue
+            credit = make_credit(role, str(key), value, line_of.get(str(key), 0))
+            if credit is not None:
+                credits.append(credit)
+    return credits, fields
+
+
+# -- header lines --------------------------------------------------------------------------
+
+def _classify(line: str, lineno: int) -> _HeaderLine | None:
+    """A credit line, or None when the line is prose (or blank)."""
+    m = _LABEL_LINE.match(line)
+    if not m:
+        return None
+    label, value = m.group(1).strip(), m.group(2).strip().strip("*_").strip()
+    if not _LABEL_WORDS.fullmatch(label) or not value:
+        return None
+    words = len(value.split())
+    role = role_for(label, value)
+    if role is not None:
+        # A known label followed by a paragraph is prose that happens to start with it.
+        if len(value) > 400 or (words > 14 and _SENTENCE.search(value)):
+            return None
+        return _HeaderLine(label, value, True, lineno)
+    looks_like_credit = (
+        len(label) <= 25 and len(label.split()) <= 3
+        and len(value) <= 60 and words <= 8 and not _SENTENCE.search(value)
+        and not value.endswith(("?", "!"))
+    )
+    return _HeaderLine(label, value, False, lineno) if looks_like_credit else None
+
+
+def parse_header(lines: list[str], start: int, first_line: int) -> tuple[list[_HeaderLine], int]:
+    """The run of credit lines from ``lines[start]``; returns (header, index after it).
+
+    Blank lines may separate a lone ``Title:`` line from the credits that follow it.
+    Unknown labels count only next to known ones: a run of unknown labels alone is prose.
+    """
+    header: list[_HeaderLine] = []
+    i = start
+    while i < len(lines):
+        entry = _classify(lines[i], first_line + i)
+        if entry is None:
+            if not lines[i].strip() and len(header) == 1 and role_for(header[0].label) and \
+                    role_for(header[0].label).key == "title":
+                j = i
+                while j < len(lines) and not lines[j].strip():
+                    j += 1
+                if j < len(lines) and _classify(lines[j], first_line + j):
+                    i = j
+                    continue
+            break
+        header.append(entry)
+        i += 1
+    if not any(h.known for h in header):
+        return [], start
+    return header, i
+
+
+# -- the whole file ------------------------------------------------------------------------
+
+def parse_review(path: Path, root: Path, file: str, diags: Diagnostics,
+                 title_override: str = "") -> Review | None:
+    """Parse one review file. Errors and warnings go to ``diags``; None when unusable."""
+    text = read_text(path, file, diags)
+    if text is None:
+        return None
+    front, rest, first_line, ok = split_front_matter(text, file, diags)
+    if not ok:
+        return None
+    front_lines = _front_matter_lines(text)
+    credits, fields = front_matter_credits(front, front_lines)
+
+    lines = rest.split("\n")
+    i = 0
+    while i < len(lines) and not lines[i].strip():
+        i += 1
+    heading_title = ""
+    is_markdown = path.suffix.lower() == ".md"
+    if is_markdown and i < len(lines) and (m := _HEADING.match(lines[i])) and not (
+        fields.get("title") or title_override
+    ):
+        heading_title = m.group(1).strip()
+        i += 1
+        while i < len(lines) and not lines[i].strip():
+            i += 1
+    header, end = parse_header(lines, i, first_line)
+    if header:
+        i = end
+    header_title = ""
+    roles_seen = {c.role for c in credits}
+    for h in header:
+        role = role_for(h.label, h.value)
+        if role is not None and role.key == "title":
+            header_title = header_title or h.value
+            continue
+        if role is not None and role.key in roles_seen:
+            continue
+        credit = make_credit(role, h.label, h.value, h.line)
+        if credit is not None:
+            credits.append(credit)
+            if role is not None:
+                roles_seen.add(role.key)
+
+    title = title_override or header_title or fields.get("title", "") or heading_title
+    if not title:
+        diags.error(
+            file, 1, 1, "no-title",
+            "no title: add 'title: …' to this chapter in anthology.yaml "
+            f"(- file: {file}\\n    title: …), or start the file with a 'Title: …' line "
+            "or a '# Title' heading",
+        )
+        return None
+
+    body_text = "\n".join(lines[i:])
+    src = bodies.Source(root, file, path, first_line + i, text)
+    if is_markdown:
+        body_text = bodies.resolve_blog_syntax(body_text, front, src, diags)
+        body = bodies.render_markdown(body_text, src, title, diags)
+    else:
+        body = bodies.render_text(body_text, src, diags)
+    if not body.html.strip():
+        diags.warning(file, first_line + i, 0, "empty-body",
+                      "this review has no text after its credits: the chapter will be empty")
+    return Review(
+        title=" ".join(title.split()),
+        subtitle=fields.get("subtitle", ""),
+        lang=fields.get("lang", ""),
+        credits=ordered(credits),
+        body_html=body.html,
+        images=body.images,
+    )
+
+
+def _front_matter_lines(text: str) -> dict[str, int]:
+    """Line of each top-level front-matter key, for locating credits."""
+    out: dict[str, int] = {}
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip() not in ("---", "+++"):
+        return out
+    for n, line in enumerate(lines[1:], start=2):
+        if line.rstrip() in ("---", "+++", "..."):
+            break
+        m = re.match(r"^\s*([\w.\- ]+?)\s*[:=]", line)
+        if m:
+            out.setdefault(m.group(1), n)
+    return out

@@ -1,0 +1,1 @@
+"""Phase 2: Book → HTML (Jinja) → PDF (WeasyPrint) and XHTML → EPUB (ebooklib)."""

@@ -1,0 +1,81 @@
+"""Book → PDF and EPUB: render both in memory, then write both atomically."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ..errors import AnthologyError, Diagnostics
+from ..load.book import slugify
+from ..model import Book
+from .epub import render_epub
+from .fetcher import ConfinedFetcher
+from .html import make_environment
+from .output import write_all_atomic
+from .pdf import render_pdf
+
+
+@dataclass(slots=True)
+class BuildResult:
+    outputs: dict[str, Path] = field(default_factory=dict)  # "pdf"/"epub" → path
+    sizes: dict[str, int] = field(default_factory=dict)
+    pages: int = 0
+    seconds: float = 0.0
+
+
+def build_date(book: Book) -> datetime:
+    """SOURCE_DATE_EPOCH when set; else the manifest's date; else a fixed epoch.
+
+    Never the clock: two plain builds of the same input must give the same bytes.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), UTC)
+    if book.date:
+        parts = [int(p) for p in book.date.split("-")] + [1, 1]
+        return datetime(parts[0], parts[1], parts[2], tzinfo=UTC)
+    return datetime(1980, 1, 1, tzinfo=UTC)
+
+
+def read_assets(book: Book) -> dict[str, bytes]:
+    """The bytes of every image the chapters embed, read through the confined fetcher."""
+    fetcher = ConfinedFetcher([book.root])
+    assets: dict[str, bytes] = {}
+    for chapter in book.chapters:
+        for image in chapter.images:
+            path = book.root / image.path
+            if image.path not in assets and fetcher.allows(path) and path.is_file():
+                assets[image.path] = path.read_bytes()
+    return assets
+
+
+def build(book: Book, out_dir: Path, diags: Diagnostics, *, pdf: bool = True, epub: bool = True) -> BuildResult:
+    """Render the requested outputs, then write them; on any failure nothing is replaced."""
+    started = time.monotonic()
+    env = make_environment(book.root)
+    when = build_date(book)
+    slug = slugify(book.title)
+    rendered: dict[Path, bytes] = {}
+    result = BuildResult()
+    if pdf:
+        pdf_result = render_pdf(book, env, diags, when.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        rendered[out_dir / f"{slug}.pdf"] = pdf_result.data
+        result.pages = pdf_result.pages
+    if epub:
+        rendered[out_dir / f"{slug}.epub"] = render_epub(book, env, when, read_assets(book))
+    try:
+        write_all_atomic(rendered)
+    except OSError as exc:
+        raise AnthologyError.single(
+            str(exc.filename or out_dir), 0, 0, "write-failed",
+            f"cannot write the book: {exc.strerror or exc} (the previous files are untouched)",
+        ) from None
+    for path, data in rendered.items():
+        kind = path.suffix.lstrip(".")
+        result.outputs[kind] = path
+        result.sizes[kind] = len(data)
+    result.seconds = time.monotonic() - started
+    return result

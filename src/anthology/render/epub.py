@@ -1,0 +1,162 @@
+"""Book → XHTML (Jinja, same partials as the PDF) → EPUB 3 (ebooklib).
+
+Chapters are written as our own complete XHTML documents (``EpubItem``), not through
+``EpubHtml``, which re-parses content and silently drops what it cannot parse. The
+navigation document is ours too (parts nested, landmarks); ebooklib writes the OPF and
+the NCX. The zip is then re-packed with fixed entry times and order so the same book
+gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import datetime
+
+import jinja2
+from ebooklib import epub
+from lxml import etree
+
+from ..errors import AnthologyError
+from ..model import Book, Chapter, Part
+from .html import render, stylesheet
+
+CSS_PATH = "css/book.css"
+
+
+def _file(target: str) -> str:
+    return f"{target}.xhtml"
+
+
+def _href(target: str) -> str:
+    return _file(target)
+
+
+def _document(env: jinja2.Environment, book: Book, content: str, lang: str, title: str,
+              body_class: str, **context: object) -> bytes:
+    text = render(
+        env, book.root, "document.xhtml.j2",
+        book=book, output="epub", href=_href, content=content, lang=lang,
+        doc_title=title, body_class=body_class, **context,
+    )
+    return _well_formed(text, content)
+
+
+def _well_formed(text: str, name: str) -> bytes:
+    """Parse the XHTML to be sure it is XML; a broken template is an error, not a bad EPUB."""
+    data = text.encode("utf-8")
+    try:
+        etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError as exc:
+        raise AnthologyError.single(
+            f"templates/{name}", 0, 0, "template-xhtml",
+            f"the EPUB document made from {name} is not well-formed XHTML: {exc}",
+        ) from None
+    return data
+
+
+def render_epub(book: Book, env: jinja2.Environment, modified: datetime, assets: dict[str, bytes]) -> bytes:
+    """Build the EPUB in memory. ``assets`` maps project-relative image paths to bytes."""
+    out = epub.EpubBook()
+    out.set_identifier(book.identifier)
+    out.set_title(book.title)
+    out.set_language(book.language)
+    for n, name in enumerate(book.authors):
+        out.add_author(name, role="aut", uid=f"creator{n}")
+    for n, name in enumerate(book.editors):
+        out.add_author(name, role="edt", uid=f"editor{n}")
+    if book.publisher:
+        out.add_metadata("DC", "publisher", book.publisher)
+    if book.date:
+        out.add_metadata("DC", "date", book.date)
+    if book.rights:
+        out.add_metadata("DC", "rights", book.rights)
+    if book.description:
+        out.add_metadata("DC", "description", book.description)
+
+    css = stylesheet(env, "common.css") + "\n" + stylesheet(env, "epub.css")
+    out.add_item(epub.EpubItem(uid="css", file_name=CSS_PATH, media_type="text/css", content=css.encode()))
+
+    title_page = epub.EpubItem(
+        uid="titlepage", file_name=_file("titlepage"), media_type="application/xhtml+xml",
+        content=_document(env, book, "title_page.html.j2", book.language, book.title, "front"),
+    )
+    out.add_item(title_page)
+
+    toc_title = book.epub.get("toc_title", "Contents")
+    first = book.entries[0].id if book.entries else "titlepage"
+    landmarks = [
+        ("titlepage", _file("titlepage"), "Title page"),
+        ("toc", "nav.xhtml#toc", toc_title),
+        ("bodymatter", _file(first), "Start of content"),
+    ]
+    nav_text = render(env, book.root, "nav.xhtml.j2", book=book, output="epub", href=_href,
+                      toc_title=toc_title, landmarks=landmarks)
+    nav = epub.EpubItem(uid="nav", file_name="nav.xhtml", media_type="application/xhtml+xml",
+                        content=_well_formed(nav_text, "nav.xhtml.j2"))
+    nav.properties = ["nav"]
+    out.add_item(nav)
+
+    spine: list[epub.EpubItem | str] = [title_page, nav]
+    toc: list[object] = []
+
+    def chapter_item(chapter: Chapter) -> epub.EpubItem:
+        item = epub.EpubItem(
+            uid=chapter.id, file_name=_file(chapter.id), media_type="application/xhtml+xml",
+            content=_document(env, book, "chapter.html.j2", chapter.lang, chapter.title,
+                              "chapter-page", chapter=chapter),
+        )
+        out.add_item(item)
+        spine.append(item)
+        return item
+
+    for entry in book.entries:
+        if isinstance(entry, Part):
+            item = epub.EpubItem(
+                uid=entry.id, file_name=_file(entry.id), media_type="application/xhtml+xml",
+                content=_document(env, book, "part.html.j2", book.language, entry.title,
+                                  "part-page", part=entry),
+            )
+            out.add_item(item)
+            spine.append(item)
+            links = [epub.Link(_file(c.id), c.title, c.id) for c in entry.chapters]
+            for chapter in entry.chapters:
+                chapter_item(chapter)
+            toc.append((epub.Section(entry.title, _file(entry.id)), links))
+        else:
+            chapter_item(entry)
+            toc.append(epub.Link(_file(entry.id), entry.title, entry.id))
+
+    for n, (path, data) in enumerate(sorted(assets.items())):
+        media_type = next(i.media_type for c in book.chapters for i in c.images if i.path == path)
+        out.add_item(epub.EpubItem(uid=f"img{n}", file_name=path, media_type=media_type, content=data))
+
+    out.toc = toc
+    out.spine = spine
+    out.add_item(epub.EpubNcx())
+
+    buffer = io.BytesIO()
+    epub.write_epub(buffer, out, {
+        "epub3_landmark": False, "epub2_guide": False, "epub3_pages": False,
+        "mtime": modified, "raise_exceptions": True,
+    })
+    return repack(buffer.getvalue(), modified)
+
+
+def repack(data: bytes, when: datetime) -> bytes:
+    """Same entries, fixed timestamps, mimetype first and stored: reproducible bytes."""
+    stamp = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
+    source = zipfile.ZipFile(io.BytesIO(data))
+    names = source.namelist()
+    order = ["mimetype"] + [n for n in names if n != "mimetype"]
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for name in order:
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.external_attr = 0o644 << 16
+            if name == "mimetype":
+                info.compress_type = zipfile.ZIP_STORED
+            else:
+                info.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(info, source.read(name))
+    return out.getvalue()

@@ -1,0 +1,132 @@
+"""Book → HTML (Jinja) → PDF (WeasyPrint), with bookmarks, TOC page numbers and metadata."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import font_source_serif_pro
+import jinja2
+from weasyprint import CSS, HTML
+
+from ..errors import AnthologyError, Diagnostics
+from ..model import Book
+from .fetcher import ConfinedFetcher
+from .html import THEME_DIR, render, stylesheet
+
+# Trim sizes (width, height). ISO sizes from ISO 216; the inch sizes are the common
+# trade formats offered by print-on-demand services.
+PAGE_SIZES: dict[str, tuple[str, str]] = {
+    "a4": ("210mm", "297mm"),
+    "a5": ("148mm", "210mm"),
+    "b5": ("176mm", "250mm"),
+    "letter": ("8.5in", "11in"),
+    "5x8in": ("5in", "8in"),
+    "5.25x8in": ("5.25in", "8in"),
+    "5.5x8.5in": ("5.5in", "8.5in"),
+    "6x9in": ("6in", "9in"),
+}
+_CUSTOM_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(mm|cm|in|pt)?\s*[x×]\s*(\d+(?:\.\d+)?)\s*(mm|cm|in|pt)\s*$")
+
+FONT_DIR = Path(font_source_serif_pro.font_directory)
+FONT_FACES = (  # (file, weight, style)
+    ("SourceSerifPro-Regular.otf", 400, "normal"),
+    ("SourceSerifPro-It.otf", 400, "italic"),
+    ("SourceSerifPro-Semibold.otf", 600, "normal"),
+    ("SourceSerifPro-SemiboldIt.otf", 600, "italic"),
+    ("SourceSerifPro-Bold.otf", 700, "normal"),
+    ("SourceSerifPro-BoldIt.otf", 700, "italic"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PdfResult:
+    data: bytes
+    pages: int
+
+
+def page_size(value: str) -> tuple[str, str] | None:
+    """CSS width and height for a preset name or 'W x H' with units; None if invalid."""
+    key = value.strip().lower().replace(" ", "")
+    if key in PAGE_SIZES:
+        return PAGE_SIZES[key]
+    m = _CUSTOM_SIZE.match(value)
+    if m:
+        return f"{m.group(1)}{m.group(2) or m.group(4)}", f"{m.group(3)}{m.group(4)}"
+    return None
+
+
+def page_css(book: Book) -> str:
+    options = book.pdf
+    size = page_size(options.get("page", "a5"))
+    if size is None:
+        raise AnthologyError.single(
+            "anthology.yaml", 0, 0, "bad-page",
+            f"pdf.page '{options.get('page')}' is not a known size ({', '.join(PAGE_SIZES)}) "
+            "nor 'W x H' with units such as 140mm x 216mm",
+        )
+    rules = [f"size: {size[0]} {size[1]};"]
+    if "bleed" in options:
+        rules.append(f"bleed: {options['bleed']};")
+    marks = options.get("marks", "none").lower()
+    if marks != "none":
+        rules.append(f"marks: {marks};")
+    return "@page { " + " ".join(rules) + " }\n"
+
+
+def font_css() -> str:
+    faces = []
+    for name, weight, style in FONT_FACES:
+        url = (FONT_DIR / name).as_uri()
+        faces.append(
+            f'@font-face {{ font-family: "Source Serif"; src: url("{url}"); '
+            f"font-weight: {weight}; font-style: {style}; }}"
+        )
+    return "\n".join(faces) + "\n"
+
+
+class _Capture(logging.Handler):
+    """Collect WeasyPrint's warnings (refused resources, CSS problems) as diagnostics."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def render_pdf(book: Book, env: jinja2.Environment, diags: Diagnostics, modified: str) -> PdfResult:
+    html = render(
+        env, book.root, "book.html.j2",
+        book=book, output="pdf", href=lambda target: f"#{target}",
+        meta={"modified": modified}, toc_title=book.epub.get("toc_title", "Contents"),
+    )
+    fetcher = ConfinedFetcher([book.root, THEME_DIR, FONT_DIR])
+    base = book.root.resolve().as_uri() + "/"
+    stylesheets = [
+        CSS(string=font_css() + page_css(book), base_url=base, url_fetcher=fetcher),
+        CSS(string=stylesheet(env, "common.css"), base_url=base, url_fetcher=fetcher),
+        CSS(string=stylesheet(env, "print.css"), base_url=base, url_fetcher=fetcher),
+    ]
+    logger = logging.getLogger("weasyprint")
+    capture = _Capture()
+    logger.addHandler(capture)
+    try:
+        document = HTML(string=html, base_url=base, url_fetcher=fetcher).render(
+            stylesheets=stylesheets, presentational_hints=False
+        )
+        data = document.write_pdf(attachments=[], pdf_identifier=_identifier(book))
+    finally:
+        logger.removeHandler(capture)
+    for url in dict.fromkeys(fetcher.refused):
+        diags.warning("", 0, 0, "resource-refused", f"not read: {url} (outside the project or remote)")
+    return PdfResult(data, len(document.pages))
+
+
+def _identifier(book: Book) -> bytes:
+    import hashlib
+
+    return hashlib.md5(book.identifier.encode()).hexdigest().encode()
