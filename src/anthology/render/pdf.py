@@ -10,6 +10,7 @@ from pathlib import Path
 import font_source_serif_pro
 import jinja2
 from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
 
 from ..errors import AnthologyError, Diagnostics
 from ..model import Book
@@ -87,6 +88,9 @@ def font_css() -> str:
     return "\n".join(faces) + "\n"
 
 
+_NOTDEF = re.compile(r'unsupported by fonts: "(.+)" \((U\+[0-9A-F]+)\)')
+
+
 class _Capture(logging.Handler):
     """Collect WeasyPrint's warnings (refused resources, CSS problems) as diagnostics."""
 
@@ -106,24 +110,41 @@ def render_pdf(book: Book, env: jinja2.Environment, diags: Diagnostics, modified
     )
     fetcher = ConfinedFetcher([book.root, THEME_DIR, FONT_DIR])
     base = book.root.resolve().as_uri() + "/"
+    fonts = FontConfiguration()
     stylesheets = [
-        CSS(string=font_css() + page_css(book), base_url=base, url_fetcher=fetcher),
-        CSS(string=stylesheet(env, "common.css"), base_url=base, url_fetcher=fetcher),
-        CSS(string=stylesheet(env, "print.css"), base_url=base, url_fetcher=fetcher),
+        CSS(string=text, base_url=base, url_fetcher=fetcher, font_config=fonts)
+        for text in (font_css() + page_css(book), stylesheet(env, "common.css"),
+                     stylesheet(env, "print.css"))
     ]
     logger = logging.getLogger("weasyprint")
     capture = _Capture()
     logger.addHandler(capture)
     try:
         document = HTML(string=html, base_url=base, url_fetcher=fetcher).render(
-            stylesheets=stylesheets, presentational_hints=False
+            stylesheets=stylesheets, presentational_hints=False, font_config=fonts
         )
         data = document.write_pdf(attachments=[], pdf_identifier=_identifier(book))
     finally:
         logger.removeHandler(capture)
+    missing = {m.group(1) for m in map(_NOTDEF.search, capture.messages) if m}
+    _report_missing_glyphs(book, missing, diags)
     for url in dict.fromkeys(fetcher.refused):
         diags.warning("", 0, 0, "resource-refused", f"not read: {url} (outside the project or remote)")
     return PdfResult(data, len(document.pages))
+
+
+def _report_missing_glyphs(book: Book, missing: set[str], diags: Diagnostics) -> None:
+    """One warning per chapter naming the characters no font could draw."""
+    if not missing:
+        return
+    for chapter in book.chapters:
+        text = " ".join([chapter.title, chapter.body_html, *(c.value for c in chapter.credits)])
+        chars = sorted({ch for ch in missing if ch in text})
+        if chars:
+            shown = ", ".join(f"{ch} (U+{ord(ch):04X})" for ch in chars[:12])
+            more = f" and {len(chars) - 12} more" if len(chars) > 12 else ""
+            diags.warning(chapter.source, 0, 0, "missing-glyphs",
+                          f"no font covers {shown}{more}: printed as empty boxes in the PDF")
 
 
 def _identifier(book: Book) -> bytes:
