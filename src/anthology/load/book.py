@@ -16,6 +16,7 @@ from .review import parse_review
 
 def slugify(text: str, fallback: str = "book") -> str:
     """ASCII slug for file names and ids: 'Café Noir!' → 'cafe-noir'."""
+    text = re.sub(r"['’]", "", text)
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     return slug[:60].strip("-") or fallback

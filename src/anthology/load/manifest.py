@@ -311,11 +311,13 @@ def load_manifest(root: Path, diags: Diagnostics) -> Manifest | None:
     node = compose(text, file, diags)
     if node is None:
         if not diags.errors:
-            diags.error(file, 1, 1, "manifest-empty", f"{MANIFEST_NAME} is empty: it needs at least 'title:' and 'chapters:'")
+            diags.error(file, 1, 1, "manifest-empty",
+                        f"{MANIFEST_NAME} is empty: it needs at least 'title:' and 'chapters:'")
         return None
     if not isinstance(node, yaml.MappingNode):
         line, col = where(node)
-        diags.error(file, line, col, "manifest-type", f"{MANIFEST_NAME} must be a mapping of keys (title:, chapters:, …), not {kind(node)}")
+        diags.error(file, line, col, "manifest-type",
+                    f"{MANIFEST_NAME} must be a mapping of keys (title:, chapters:, …), not {kind(node)}")
         return None
 
     reader = _Reader(root, file, diags)

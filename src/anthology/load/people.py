@@ -32,7 +32,8 @@ def load_people(path: Path, file: str, diags: Diagnostics) -> tuple[Person, ...]
         return ()
     if not isinstance(node, yaml.SequenceNode):
         line, col = where(node)
-        diags.error(file, line, col, "people-type", f"people.yaml must be a list of '- name: …' entries, not {kind(node)}")
+        diags.error(file, line, col, "people-type",
+                    f"people.yaml must be a list of '- name: …' entries, not {kind(node)}")
         return ()
 
     def err(n: yaml.Node, code: str, message: str) -> None:
@@ -54,7 +55,8 @@ def load_people(path: Path, file: str, diags: Diagnostics) -> tuple[Person, ...]
         values: dict[str, yaml.Node] = {}
         for k, v in item.value:
             if k.value not in PERSON_KEYS:
-                err(k, "people-unknown-key", f"unknown key '{k.value}' (expected one of: {', '.join(sorted(PERSON_KEYS))})")
+                err(k, "people-unknown-key",
+                    f"unknown key '{k.value}' (expected one of: {', '.join(sorted(PERSON_KEYS))})")
             else:
                 values[k.value] = v
         if "name" not in values:

@@ -109,10 +109,7 @@ def split_front_matter(text: str, file: str, diags: Diagnostics) -> tuple[dict[s
         return {}, "", 1, False
     raw = "\n".join(lines[1:end])
     rest = "\n".join(lines[end + 1:])
-    if first == "---":
-        data = _yaml_front(raw, file, diags)
-    else:
-        data = _toml_front(raw, file, diags)
+    data = _yaml_front(raw, file, diags) if first == "---" else _toml_front(raw, file, diags)
     if data is None:
         return {}, rest, end + 2, False
     return data, rest, end + 2, True
@@ -292,8 +289,8 @@ def parse_review(path: Path, root: Path, file: str, diags: Diagnostics,
     if not title:
         diags.error(
             file, 1, 1, "no-title",
-            "no title: add 'title: …' to this chapter in anthology.yaml "
-            f"(- file: {file}\\n    title: …), or start the file with a 'Title: …' line "
+            f"no title: in anthology.yaml write this chapter as '- file: {file}' with "
+            "'title: …' on the next line, or start the file with a 'Title: …' line "
             "or a '# Title' heading",
         )
         return None

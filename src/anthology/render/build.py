@@ -61,7 +61,7 @@ def build(book: Book, out_dir: Path, diags: Diagnostics, *, pdf: bool = True, ep
     rendered: dict[Path, bytes] = {}
     result = BuildResult()
     if pdf:
-        pdf_result = render_pdf(book, env, diags, when.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        pdf_result = render_pdf(book, env, diags, when)
         rendered[out_dir / f"{slug}.pdf"] = pdf_result.data
         result.pages = pdf_result.pages
     if epub:

@@ -74,6 +74,8 @@ def render_epub(book: Book, env: jinja2.Environment, modified: datetime, assets:
     if book.description:
         out.add_metadata("DC", "description", book.description)
 
+    _accessibility(out, book)
+
     css = stylesheet(env, "common.css") + "\n" + stylesheet(env, "epub.css")
     out.add_item(epub.EpubItem(uid="css", file_name=CSS_PATH, media_type="text/css", content=css.encode()))
 
@@ -141,6 +143,26 @@ def render_epub(book: Book, env: jinja2.Environment, modified: datetime, assets:
         "mtime": modified, "raise_exceptions": True,
     })
     return repack(buffer.getvalue(), modified)
+
+
+def _accessibility(out: epub.EpubBook, book: Book) -> None:
+    """schema.org accessibility metadata (EPUB Accessibility 1.1 discovery fields)."""
+    has_images = any(c.images for c in book.chapters)
+    modes = ["textual"] + (["visual"] if has_images else [])
+    features = ["structuralNavigation", "tableOfContents", "readingOrder"]
+    if has_images:
+        features.append("alternativeText")
+    summary = book.epub.get(
+        "accessibility_summary",
+        "Reflowable text with a navigable table of contents and headings for every "
+        "chapter; " + ("images carry text alternatives." if has_images else "no images."),
+    )
+    meta = [("schema:accessMode", m) for m in modes]
+    meta += [("schema:accessModeSufficient", "textual")]
+    meta += [("schema:accessibilityFeature", f) for f in features]
+    meta += [("schema:accessibilityHazard", "none"), ("schema:accessibilitySummary", summary)]
+    for prop, value in meta:
+        out.add_metadata(None, "meta", value, {"property": prop})
 
 
 def repack(data: bytes, when: datetime) -> bytes:

