@@ -78,18 +78,19 @@ def role_for(label: str, value: str = "") -> Role | None:
     return role
 
 
-_SPLIT = re.compile(r"\s*(?:,|;|/|\s&\s|\s+and\s+|\s+et\s+|\s+e\s+|\s+y\s+)\s*")
+_SPLIT = re.compile(r"\s*(?:,|;|/|\s&\s|\s+and\s+|\s+et\s+)\s*")
+_LEADING_CONJUNCTION = re.compile(r"^(?:and|&|et)\s+", re.IGNORECASE)
 _PAREN = re.compile(r"\s*\([^)]*\)")
 
 
 def split_names(value: str) -> tuple[str, ...]:
-    """Split a people credit on commas, 'and', '&' (and their French, Portuguese forms).
+    """Split a people credit on commas, semicolons, slashes, 'and', '&' and French 'et'.
 
     Parenthesised notes ("Hirokazu Koreeda (Screenplay)") are dropped from the name.
     """
     names: list[str] = []
     for raw in _SPLIT.split(_PAREN.sub("", value)):
-        name = raw.strip().strip(".").strip()
+        name = _LEADING_CONJUNCTION.sub("", raw.strip().strip(".").strip())
         if name and name.lower() not in ("others", "more", "etc") and name not in names:
             names.append(name)
     return tuple(names)
@@ -118,3 +119,30 @@ def ordered(credits: list[Credit]) -> tuple[Credit, ...]:
     """Credit-box order: known roles in table order, then labels kept as found, in order."""
     known = sorted((c for c in credits if c.role), key=lambda c: ROLE_ORDER[c.role])
     return tuple(known + [c for c in credits if not c.role])
+
+
+# Free text that carries credits, as some blogs put them in a front-matter field:
+# "The Past Director: Asghar Farhadi Writers: … Starring: … Runtime: 130 minutes".
+_LABEL_IN_TEXT = re.compile(
+    r"(?<![\w-])(" + "|".join(re.escape(s) for s in sorted(_SYNONYMS, key=len, reverse=True)) + r")\s*:\s*",
+    re.IGNORECASE,
+)
+_TAG = re.compile(r"<[^>]{0,200}>")
+
+
+def credits_in_text(text: str, *, minimum: int = 2) -> tuple[str, list[Credit]]:
+    """Credits written inline as 'Label: value' runs; returns (text before them, credits).
+
+    Fewer than ``minimum`` known labels means the text is prose: ("", []).
+    """
+    text = " ".join(_TAG.sub(" ", text).split())
+    matches = [m for m in _LABEL_IN_TEXT.finditer(text) if role_for(m.group(1)) is not None]
+    if len(matches) < minimum:
+        return "", []
+    credits: list[Credit] = []
+    for m, following in zip(matches, [*matches[1:], None], strict=True):
+        value = text[m.end(): following.start() if following else len(text)].strip(" ,;.")
+        credit = make_credit(role_for(m.group(1), value), m.group(1), value)
+        if credit is not None:
+            credits.append(credit)
+    return text[: matches[0].start()].strip(" ,;."), credits

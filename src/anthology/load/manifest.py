@@ -257,13 +257,15 @@ class _Reader:
             if key.value not in PART_KEYS:
                 self.unknown(key, PART_KEYS)
         title = self.string(fields["part"][1], "part") or ""
+        if not title and isinstance(fields["part"][1], yaml.ScalarNode):
+            self.error(fields["part"][1], "part-title", "a part needs a title: 'part: Its Title'")
         if "chapters" not in fields:
             self.error(node, "no-chapters", f"part '{title}' needs a 'chapters:' list")
             return None
         chapters = self.chapters(fields["chapters"][1], in_part=True)
         line, _ = where(node)
         refs = tuple(c for c in chapters if isinstance(c, ChapterRef))
-        return PartRef(title, line, refs) if title else None
+        return PartRef(title, line, refs)
 
     def language(self, node: yaml.Node) -> str:
         value = self.string(node, "language") or ""
@@ -354,6 +356,9 @@ def load_manifest(root: Path, diags: Diagnostics) -> Manifest | None:
 
     if "title" not in fields:
         diags.error(file, 1, 1, "manifest-missing-key", "missing 'title:' (the book's title)")
+    elif not manifest.meta.get("title") and isinstance(fields["title"][1], yaml.ScalarNode):
+        line, col = where(fields["title"][1])
+        diags.error(file, line, col, "manifest-empty-title", "'title' is empty: give the book a title")
     if "chapters" not in fields:
         diags.error(file, 1, 1, "manifest-missing-key", "missing 'chapters:' (the list of review files, in book order)")
     manifest.meta.setdefault("language", "en")

@@ -18,7 +18,7 @@ import yaml
 from ..errors import Diagnostics
 from ..model import Credit, Image
 from . import body as bodies
-from .credits import make_credit, ordered, role_for
+from .credits import ROLE_BY_KEY, credits_in_text, make_credit, ordered, role_for
 from .manifest import BCP47
 from .yamlnodes import TooLarge, compose, kind, to_python
 
@@ -26,6 +26,8 @@ MAX_BYTES = 16 * 1024 * 1024
 
 # Front-matter keys a blog carries and a book does not need: ignored without a word.
 # (Every key that is not a credit role is ignored; these are named so the rule is visible.)
+# Free-text fields where one inline "Label: value" is enough to read credits from.
+CREDIT_TEXT_KEYS = frozenset({"metadata", "credits", "info", "details", "film info"})
 IGNORED_KEYS = frozenset({
     "layout", "tags", "categories", "category", "image", "images", "draft", "slug", "weight",
     "series", "permalink", "excerpt", "summary", "description", "published", "comments", "id",
@@ -168,6 +170,15 @@ def front_matter_credits(front: dict[str, Any], line_of: dict[str, int]) -> tupl
             value = _scalar(raw)
             if value is None or norm in IGNORED_KEYS:
                 continue
+            if isinstance(value, str) and role_for(str(key), value) is None:
+                lead, found = credits_in_text(value, minimum=1 if norm in CREDIT_TEXT_KEYS else 2)
+                fresh = [c for c in found if c.role not in seen_roles]
+                if found:
+                    if lead and norm == "subtitle" and "film" not in seen_roles:
+                        fresh.insert(0, make_credit(ROLE_BY_KEY["film"], "film", lead))
+                    seen_roles.update(c.role for c in fresh if c.role)
+                    credits.extend(fresh)
+                    continue
             if norm == "subtitle" and isinstance(value, str):
                 fields.setdefault("subtitle", value)
                 continue
@@ -268,6 +279,16 @@ def parse_review(path: Path, root: Path, file: str, diags: Diagnostics,
         while i < len(lines) and not lines[i].strip():
             i += 1
     header, end = parse_header(lines, i, first_line)
+    film_line = ""
+    if not header and i < len(lines) and _looks_like_a_title(lines[i]):
+        # "Blue is the Warmest Colour", a blank line, then the credits: the film's name.
+        j = i + 1
+        while j < len(lines) and not lines[j].strip():
+            j += 1
+        if j > i + 1:
+            header, end = parse_header(lines, j, first_line)
+            if header:
+                film_line = lines[i].strip()
     if header:
         i = end
     header_title = ""
@@ -284,6 +305,9 @@ def parse_review(path: Path, root: Path, file: str, diags: Diagnostics,
             credits.append(credit)
             if role is not None:
                 roles_seen.add(role.key)
+
+    if film_line and "film" not in roles_seen:
+        credits.append(make_credit(ROLE_BY_KEY["film"], "film", film_line, first_line + i))
 
     title = title_override or header_title or fields.get("title", "") or heading_title
     if not title:
@@ -313,6 +337,11 @@ def parse_review(path: Path, root: Path, file: str, diags: Diagnostics,
         body_html=body.html,
         images=body.images,
     )
+
+
+def _looks_like_a_title(line: str) -> bool:
+    line = line.strip()
+    return 0 < len(line) <= 80 and len(line.split()) <= 10 and not line.endswith((".", ":", ";", ","))
 
 
 def _front_matter_lines(text: str) -> dict[str, int]:

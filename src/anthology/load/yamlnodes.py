@@ -31,7 +31,7 @@ def compose(text: str, file: str, diags: Diagnostics) -> yaml.Node | None:
         line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         problem = exc.problem or "invalid YAML"
         hint = ""
-        if "\t" in text and "tab" in problem.lower():
+        if "\t" in text and ("tab" in problem.lower() or "\\t" in problem):
             hint = " (indent with spaces, not tabs)"
         elif "mapping values are not allowed" in problem:
             hint = " (a value containing ': ' must be quoted)"
