@@ -10,6 +10,7 @@ from pathlib import Path
 from . import __version__, build
 from .errors import AnthologyError, Diagnostic, Diagnostics
 from .load import load_book
+from .render.html import check_templates
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -60,8 +61,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "check":
             book, diags = load_book(root, diags)
+            check_templates(root, diags)
             _show(diags, root)
-            if book is None:
+            if book is None or diags.errors:
                 return EXIT_ERROR
             print(f"{len(book.chapters)} chapters, {len(diags.warnings)} warnings: ready to build")
             return EXIT_OK

@@ -14,7 +14,7 @@ from typing import Any
 
 import jinja2
 
-from ..errors import AnthologyError
+from ..errors import AnthologyError, Diagnostics
 
 THEME_DIR = Path(__file__).resolve().parent.parent / "theme"
 USER_TEMPLATES = "templates"
@@ -85,3 +85,14 @@ def stylesheet(env: jinja2.Environment, name: str) -> str:
 
 
 Href = Callable[[str], str]
+
+
+def check_templates(root: Path, diags: Diagnostics) -> None:
+    """Compile every template (theme and overrides) without rendering; report syntax errors."""
+    env = make_environment(root)
+    for name in env.list_templates(filter_func=lambda n: n.endswith(".j2")):
+        try:
+            env.get_template(name)
+        except jinja2.TemplateSyntaxError as exc:
+            diags.error(_origin(env, exc.name or name, root), exc.lineno or 0, 0, "template-syntax",
+                        f"template syntax error: {exc.message}")
