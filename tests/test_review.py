@@ -145,12 +145,6 @@ def test_header_after_heading_and_blank_line_takes_the_title_from_the_heading(
     assert paragraphs(review.body_html) == ["Prose."]
 
 
-@pytest.mark.xfail(
-    reason="BUG: when the title comes from the manifest or the front matter, a leading "
-           "'# Heading' is not read as a heading: the credits after it are lost to the body "
-           "or the heading becomes a credit 'Film: # The Ferry', hash included",
-    strict=True,
-)
 @pytest.mark.parametrize("content, override", [
     ("# The Ferry\n\nDirector: Ann Lee\nProse.\n", "Manifest Title"),
     ("---\ntitle: The Ferry\n---\n# The Ferry\n\nDirector: Ann Lee\nProse.\n", ""),
@@ -189,11 +183,6 @@ def test_known_label_followed_by_a_paragraph_is_prose(tmp_path: Path) -> None:
     assert paragraphs(review.body_html) == [line]
 
 
-@pytest.mark.xfail(
-    reason="BUG: an unknown label followed by one short sentence is taken for a credit; "
-           "DESIGN §2 says a value that is a sentence is prose ('Synopsis: ...')",
-    strict=True,
-)
 def test_label_followed_by_one_sentence_is_prose(tmp_path: Path) -> None:
     review = parsed(tmp_path, "a.txt",
                     "Title: T\nDirector: Ann Lee\nSynopsis: The film follows a soldier.\nMore.\n")
@@ -201,11 +190,6 @@ def test_label_followed_by_one_sentence_is_prose(tmp_path: Path) -> None:
     assert paragraphs(review.body_html)[0] == "Synopsis: The film follows a soldier."
 
 
-@pytest.mark.xfail(
-    reason="BUG: 'note' is a synonym of rating (French 'Note : 4/5'), so the English "
-           "'Note: this review contains spoilers.' becomes 'Rating: this review contains spoilers.'",
-    strict=True,
-)
 def test_english_note_line_is_not_a_rating(tmp_path: Path) -> None:
     review = parsed(tmp_path, "a.txt",
                     "Title: T\nDirector: Ann Lee\nNote: this review contains spoilers.\nProse.\n")
@@ -515,11 +499,6 @@ def test_image_paths_never_resolve_outside_the_project(tmp_path: Path, src: str)
     assert [d.severity for d in diags] == ["warning"]
 
 
-@pytest.mark.xfail(
-    reason="BUG: an <img> whose src the sanitiser strips (file://) is reported on the body's "
-           "first line, not on the line of the <img>",
-    strict=True,
-)
 def test_unsafe_image_warning_names_its_line(tmp_path: Path) -> None:
     _, diags = parse(tmp_path, "a.md",
                      '# T\n\nText.\n\nMore text.\n\n<img src="file:///etc/passwd" alt="pw">\n')

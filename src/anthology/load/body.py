@@ -138,7 +138,28 @@ def render_markdown(text: str, src: Source, title: str, diags: Diagnostics) -> B
             tok.tag = f"h{min(int(tok.tag[1]) + 1, 6)}"
     _drop_heading_repeating_title(tokens, title)
     raw = _md.renderer.render(tokens, _md.options, {})
-    return _finish(raw, src, diags)
+    return _finish(raw, src, diags, _image_lines(tokens, src.first_line))
+
+
+_IMG_TAG = re.compile(r"<img\b", re.IGNORECASE)
+
+
+def _image_lines(tokens: list, first_line: int) -> list[int]:
+    """File line of every image, Markdown or HTML, in document order."""
+    lines: list[int] = []
+    for tok in tokens:
+        if not tok.map:
+            continue
+        line = first_line + tok.map[0]
+        if tok.type == "html_block":
+            for m in _IMG_TAG.finditer(tok.content):
+                lines.append(line + tok.content.count("\n", 0, m.start()))
+        for child in tok.children or ():
+            if child.type == "softbreak" or child.type == "hardbreak":
+                line += 1
+            elif child.type == "image" or (child.type == "html_inline" and _IMG_TAG.match(child.content)):
+                lines.append(line)
+    return lines
 
 
 def _drop_heading_repeating_title(tokens: list, title: str) -> None:
@@ -173,7 +194,7 @@ def render_text(text: str, src: Source, diags: Diagnostics) -> Body:
 
 # -- sanitising and finishing --------------------------------------------------------------
 
-def _finish(raw_html: str, src: Source, diags: Diagnostics) -> Body:
+def _finish(raw_html: str, src: Source, diags: Diagnostics, image_lines: list[int] | None = None) -> Body:
     clean = nh3.clean(
         raw_html,
         tags=ALLOWED_TAGS,
@@ -189,7 +210,7 @@ def _finish(raw_html: str, src: Source, diags: Diagnostics) -> Body:
     except (etree.ParserError, ValueError):
         return Body("")
     body = Body("")
-    _fix_images(wrapper, src, diags, body)
+    _fix_images(wrapper, src, diags, body, image_lines or [])
     _fix_links(wrapper)
     _fix_attributes(wrapper)
     for hr in wrapper.iter("hr"):
@@ -214,11 +235,15 @@ def _replace_with_text(el: etree._Element, text: str) -> None:
         el.drop_tree()
 
 
-def _fix_images(root: etree._Element, src: Source, diags: Diagnostics, body: Body) -> None:
-    for img in list(root.iter("img")):
+def _fix_images(root: etree._Element, src: Source, diags: Diagnostics, body: Body, lines: list[int]) -> None:
+    images = list(root.iter("img"))
+    for n, img in enumerate(images):
         url = (img.get("src") or "").strip()
         alt = " ".join((img.get("alt") or "").split())
-        line = _line_of(src.text, url, src.first_line) if url else src.first_line
+        if len(lines) == len(images):
+            line = lines[n]
+        else:
+            line = _line_of(src.text, url, src.first_line) if url else src.first_line
         parts = urlsplit(url)
         if not url:
             diags.warning(src.file, line, 0, "image-unsafe", "image without a usable source left out")

@@ -50,7 +50,7 @@ ROLES: tuple[Role, ...] = (
     Role("genre", "Genre", "Genres", False, ("genre", "genres")),
     Role("certificate", "Certificate", "Certificate", False,
          ("certificate", "uk certificate", "certification", "rated", "mpaa", "classification")),
-    Role("rating", "Rating", "Rating", False, ("rating", "score", "grade", "note", "verdict")),
+    Role("rating", "Rating", "Rating", False, ("rating", "score", "grade", "verdict")),
     Role("reviewer", "Reviewer", "Reviewers", True,
          ("reviewer", "reviewed by", "review by", "by", "critic", "author", "auteur")),
     Role("date", "Reviewed", "Reviewed", False, ("date", "review date", "published")),
@@ -80,6 +80,8 @@ def role_for(label: str, value: str = "") -> Role | None:
 
 _SPLIT = re.compile(r"\s*(?:,|;|/|\s&\s|\s+and\s+|\s+et\s+)\s*")
 _LEADING_CONJUNCTION = re.compile(r"^(?:and|&|et)\s+", re.IGNORECASE)
+_ET_AL = re.compile(r"\s*,?\s+et\s+al\.?\s*$", re.IGNORECASE)
+_ABBREVIATED_END = re.compile(r"(?:\b(?:Jr|Sr|St|Dr)|\b[A-Z])\.$")
 _PAREN = re.compile(r"\s*\([^)]*\)")
 
 
@@ -89,8 +91,11 @@ def split_names(value: str) -> tuple[str, ...]:
     Parenthesised notes ("Hirokazu Koreeda (Screenplay)") are dropped from the name.
     """
     names: list[str] = []
-    for raw in _SPLIT.split(_PAREN.sub("", value)):
-        name = _LEADING_CONJUNCTION.sub("", raw.strip().strip(".").strip())
+    for raw in _SPLIT.split(_ET_AL.sub("", _PAREN.sub("", value))):
+        name = raw.strip()
+        if not _ABBREVIATED_END.search(name):
+            name = name.rstrip(".").strip()
+        name = _LEADING_CONJUNCTION.sub("", name.lstrip("."))
         if name and name.lower() not in ("others", "more", "etc") and name not in names:
             names.append(name)
     return tuple(names)

@@ -14,6 +14,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import Diagnostics
+from .text import decode
 from .yamlnodes import compose, is_null, kind, where
 
 MANIFEST_NAME = "anthology.yaml"
@@ -305,10 +306,8 @@ def load_manifest(root: Path, diags: Diagnostics) -> Manifest | None:
     if not path.is_file():
         diags.error(file, 0, 0, "no-manifest", f"no {MANIFEST_NAME} in {root}: run 'anthology init' to create one")
         return None
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        diags.error(file, 0, 0, "encoding", f"not UTF-8 (byte {exc.start}): save it as UTF-8")
+    text = decode(path.read_bytes(), file, diags)
+    if text is None:
         return None
     node = compose(text, file, diags)
     if node is None:

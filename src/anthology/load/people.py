@@ -12,6 +12,7 @@ import yaml
 
 from ..errors import Diagnostics
 from ..model import Person
+from .text import decode
 from .yamlnodes import compose, is_null, kind, where
 
 PERSON_KEYS = {"name", "aliases", "sort_as", "order", "see"}
@@ -20,12 +21,11 @@ ORDERS = {"family-first", "given-first"}
 
 def load_people(path: Path, file: str, diags: Diagnostics) -> tuple[Person, ...]:
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        diags.error(file, 0, 0, "encoding", "not valid UTF-8: save it as UTF-8")
-        return ()
+        text = decode(path.read_bytes(), file, diags)
     except OSError as exc:
         diags.error(file, 0, 0, "unreadable", f"cannot read the file: {exc.strerror}")
+        return ()
+    if text is None:
         return ()
     node = compose(text, file, diags)
     if node is None or is_null(node):
@@ -64,10 +64,15 @@ def load_people(path: Path, file: str, diags: Diagnostics) -> tuple[Person, ...]
             continue
         name = string(values["name"], "name")
         aliases: list[str] = []
+        alias_nodes: list[yaml.Node] = []
         if "aliases" in values:
             a = values["aliases"]
             if isinstance(a, yaml.SequenceNode):
-                aliases = [s for s in (string(x, "aliases") for x in a.value) if s]
+                for x in a.value:
+                    alias = string(x, "aliases")
+                    if alias and alias not in aliases:
+                        aliases.append(alias)
+                        alias_nodes.append(x)
             else:
                 err(a, "people-type", f"'aliases' must be a list such as [Other Spelling], not {kind(a)}")
         order = string(values["order"], "order") if "order" in values else ""
@@ -79,7 +84,7 @@ def load_people(path: Path, file: str, diags: Diagnostics) -> tuple[Person, ...]
         if not name:
             continue
         line = where(values["name"])[0]
-        for spelling, n in [(name, values["name"])] + [(s, values["aliases"]) for s in aliases]:
+        for spelling, n in [(name, values["name"]), *zip(aliases, alias_nodes, strict=True)]:
             key = spelling.casefold()
             if key in claimed and claimed[key][0] != name:
                 other, other_line = claimed[key]

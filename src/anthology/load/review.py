@@ -20,6 +20,7 @@ from ..model import Credit, Image
 from . import body as bodies
 from .credits import ROLE_BY_KEY, credits_in_text, make_credit, ordered, role_for
 from .manifest import BCP47
+from .text import decode
 from .yamlnodes import TooLarge, compose, kind, to_python
 
 MAX_BYTES = 16 * 1024 * 1024
@@ -73,22 +74,9 @@ def read_text(path: Path, file: str, diags: Diagnostics) -> str | None:
     except OSError as exc:
         diags.error(file, 0, 0, "unreadable", f"cannot read the file: {exc.strerror}")
         return None
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            text = data.decode("utf-16")
-        except UnicodeDecodeError:
-            diags.error(file, 0, 0, "encoding", "starts like UTF-16 but is not: save it as UTF-8")
-            return None
-        diags.warning(file, 1, 1, "encoding-utf16", "file is UTF-16; read it, but UTF-8 is expected")
-    else:
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            line = data.count(b"\n", 0, exc.start) + 1
-            col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-            diags.error(file, line, col, "encoding",
-                        f"not valid UTF-8 (byte 0x{data[exc.start]:02x}): save the file as UTF-8")
-            return None
+    text = decode(data, file, diags)
+    if text is None:
+        return None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "\x00" in text:
         diags.warning(file, 0, 0, "control-chars", "NUL bytes removed: is this really a text file?")
@@ -220,6 +208,7 @@ def _classify(line: str, lineno: int) -> _HeaderLine | None:
         len(label) <= 25 and len(label.split()) <= 3
         and len(value) <= 60 and words <= 8 and not _SENTENCE.search(value)
         and not value.endswith(("?", "!"))
+        and not (words >= 3 and value.endswith(".") and value[0].isupper())  # one sentence
     )
     return _HeaderLine(label, value, False, lineno) if looks_like_credit else None
 
@@ -269,27 +258,27 @@ def parse_review(path: Path, root: Path, file: str, diags: Diagnostics,
     i = 0
     while i < len(lines) and not lines[i].strip():
         i += 1
-    heading_title = ""
+    heading_title = film_line = ""
+    film_line_no = 0
     is_markdown = path.suffix.lower() == ".md"
-    if is_markdown and i < len(lines) and (m := _HEADING.match(lines[i])) and not (
-        fields.get("title") or title_override
-    ):
-        heading_title = m.group(1).strip()
-        i += 1
-        while i < len(lines) and not lines[i].strip():
-            i += 1
     header, end = parse_header(lines, i, first_line)
-    film_line = ""
-    if not header and i < len(lines) and _looks_like_a_title(lines[i]):
-        # "Blue is the Warmest Colour", a blank line, then the credits: the film's name.
+    heading = _HEADING.match(lines[i]) if is_markdown and i < len(lines) else None
+    if not header and i < len(lines) and (heading or _looks_like_a_title(lines[i])):
+        # A '# Heading' (Markdown) or a bare short line, blank lines, then the credits.
         j = i + 1
         while j < len(lines) and not lines[j].strip():
             j += 1
-        if j > i + 1:
+        if heading or j > i + 1:
             header, end = parse_header(lines, j, first_line)
-            if header:
-                film_line = lines[i].strip()
-    if header:
+            if header or heading:
+                text = heading.group(1).strip() if heading else lines[i].strip()
+                if heading and not (fields.get("title") or title_override):
+                    heading_title = text
+                elif header:
+                    film_line, film_line_no = text, first_line + i
+                if heading and not header:
+                    end = j  # the title heading alone: the body starts after it
+    if header or heading_title:
         i = end
     header_title = ""
     roles_seen = {c.role for c in credits}
@@ -306,10 +295,9 @@ def parse_review(path: Path, root: Path, file: str, diags: Diagnostics,
             if role is not None:
                 roles_seen.add(role.key)
 
-    if film_line and "film" not in roles_seen:
-        credits.append(make_credit(ROLE_BY_KEY["film"], "film", film_line, first_line + i))
-
     title = title_override or header_title or fields.get("title", "") or heading_title
+    if film_line and "film" not in roles_seen and _fold(film_line) != _fold(title):
+        credits.append(make_credit(ROLE_BY_KEY["film"], "film", film_line, film_line_no))
     if not title:
         diags.error(
             file, 1, 1, "no-title",
@@ -337,6 +325,10 @@ def parse_review(path: Path, root: Path, file: str, diags: Diagnostics,
         body_html=body.html,
         images=body.images,
     )
+
+
+def _fold(text: str) -> str:
+    return re.sub(r"\W+", " ", text).strip().casefold()
 
 
 def _looks_like_a_title(line: str) -> bool:
