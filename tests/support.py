@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 
+import pytest
 from lxml import etree
 from pypdf import PdfReader
 
@@ -64,7 +66,14 @@ def pdf_outline(path: Path) -> list[tuple[int, str, int]]:
 
 
 def pdf_pages_text(path: Path) -> list[str]:
-    return [page.extract_text() or "" for page in PdfReader(str(path)).pages]
+    """Text of every page, in content order (poppler's pdftotext -raw; pypdf garbles some
+    subset fonts' custom encodings)."""
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    out = subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", str(path), "-"],
+                         capture_output=True, check=True).stdout.decode("utf-8")
+    pages = out.split("\f")
+    return pages[:-1] if pages and not pages[-1].strip() else pages
 
 
 def copy_project(src: Path, dst: Path) -> Path:

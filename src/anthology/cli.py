@@ -9,6 +9,7 @@ from pathlib import Path
 
 from . import __version__, build
 from .errors import AnthologyError, Diagnostic, Diagnostics
+from .index import build_index, people_json, people_text
 from .load import load_book
 from .render.html import check_templates
 
@@ -31,6 +32,10 @@ def _parser() -> argparse.ArgumentParser:
 
     p_check = sub.add_parser("check", help="validate the project without rendering")
     p_check.add_argument("project", nargs="?", default=".", help="project folder (default: .)")
+
+    p_people = sub.add_parser("people", help="print the index of people without rendering")
+    p_people.add_argument("project", nargs="?", default=".", help="project folder (default: .)")
+    p_people.add_argument("--json", action="store_true", help="print JSON instead of text")
     return parser
 
 
@@ -62,10 +67,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "check":
             book, diags = load_book(root, diags)
             check_templates(root, diags)
+            if book is not None:
+                diags.extend(build_index(book).diagnostics)
             _show(diags, root)
             if book is None or diags.errors:
                 return EXIT_ERROR
             print(f"{len(book.chapters)} chapters, {len(diags.warnings)} warnings: ready to build")
+            return EXIT_OK
+        if args.command == "people":
+            book, diags = load_book(root, diags)
+            if book is None:
+                _show(diags, root)
+                return EXIT_ERROR
+            index = build_index(book)
+            diags.extend(index.diagnostics)
+            _show(diags, root)
+            print(people_json(book, index) if args.json else people_text(book, index))
             return EXIT_OK
         want_pdf = not args.epub
         want_epub = not args.pdf

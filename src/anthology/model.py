@@ -45,6 +45,11 @@ class Chapter:
     subtitle: str = ""
     part_id: str = ""
     images: tuple[Image, ...] = ()
+    text: str = ""  # the file's text, newlines normalised: to locate what is found in the body
+
+    @property
+    def country(self) -> str:
+        return next((c.value for c in self.credits if c.role == "country"), "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +88,7 @@ class Book:
     description: str = ""
     cover: str = ""
     people: tuple[Person, ...] = ()
+    indexes: tuple[str, ...] = ("people",)
     pdf: MappingProxyType[str, Any] = field(default_factory=_frozen)
     epub: MappingProxyType[str, Any] = field(default_factory=_frozen)
 

@@ -70,6 +70,7 @@ def load_book(root: Path | str, diags: Diagnostics | None = None) -> tuple[Book 
             subtitle=review.subtitle,
             part_id=part_id,
             images=tuple(review.images),
+            text=review.text,
         )
 
     entries: list[Chapter | Part] = []

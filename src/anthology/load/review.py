@@ -52,6 +52,7 @@ class Review:
     credits: tuple[Credit, ...] = ()
     body_html: str = ""
     images: list[Image] = field(default_factory=list)
+    text: str = ""
 
 
 @dataclass(slots=True)
@@ -324,6 +325,7 @@ def parse_review(path: Path, root: Path, file: str, diags: Diagnostics,
         credits=ordered(credits),
         body_html=body.html,
         images=body.images,
+        text=text,
     )
 
 

@@ -12,13 +12,16 @@ from __future__ import annotations
 import io
 import zipfile
 from datetime import datetime
+from typing import Any
 
 import jinja2
 from ebooklib import epub
 from lxml import etree
 
 from ..errors import AnthologyError
+from ..index import PeopleIndex, chapter_locators, view
 from ..model import Book, Chapter, Part
+from .context import template_context
 from .html import render, stylesheet
 
 CSS_PATH = "css/book.css"
@@ -33,7 +36,7 @@ def _href(target: str) -> str:
 
 
 def _document(env: jinja2.Environment, book: Book, content: str, lang: str, title: str,
-              body_class: str, **context: object) -> bytes:
+              body_class: str, **context: Any) -> bytes:
     text = render(
         env, book.root, "document.xhtml.j2",
         book=book, output="epub", href=_href, content=content, lang=lang,
@@ -55,8 +58,10 @@ def _well_formed(text: str, name: str) -> bytes:
     return data
 
 
-def render_epub(book: Book, env: jinja2.Environment, modified: datetime, assets: dict[str, bytes]) -> bytes:
+def render_epub(book: Book, env: jinja2.Environment, modified: datetime, assets: dict[str, bytes],
+                index: PeopleIndex | None = None) -> bytes:
     """Build the EPUB in memory. ``assets`` maps project-relative image paths to bytes."""
+    context = template_context(book, index, lambda entry_id: f"{_file('index')}#{entry_id}")
     out = epub.EpubBook()
     out.set_identifier(book.identifier)
     out.set_title(book.title)
@@ -81,7 +86,7 @@ def render_epub(book: Book, env: jinja2.Environment, modified: datetime, assets:
 
     title_page = epub.EpubItem(
         uid="titlepage", file_name=_file("titlepage"), media_type="application/xhtml+xml",
-        content=_document(env, book, "title_page.html.j2", book.language, book.title, "front"),
+        content=_document(env, book, "title_page.html.j2", book.language, book.title, "front", **context),
     )
     out.add_item(title_page)
 
@@ -92,8 +97,10 @@ def render_epub(book: Book, env: jinja2.Environment, modified: datetime, assets:
         ("toc", "nav.xhtml#toc", toc_title),
         ("bodymatter", _file(first), "Start of content"),
     ]
+    if index is not None:
+        landmarks.append(("index", _file("index"), str(context["index_title"])))
     nav_text = render(env, book.root, "nav.xhtml.j2", book=book, output="epub", href=_href,
-                      toc_title=toc_title, landmarks=landmarks)
+                      toc_title=toc_title, landmarks=landmarks, **context)
     nav = epub.EpubItem(uid="nav", file_name="nav.xhtml", media_type="application/xhtml+xml",
                         content=_well_formed(nav_text, "nav.xhtml.j2"))
     nav.properties = ["nav"]
@@ -106,7 +113,7 @@ def render_epub(book: Book, env: jinja2.Environment, modified: datetime, assets:
         item = epub.EpubItem(
             uid=chapter.id, file_name=_file(chapter.id), media_type="application/xhtml+xml",
             content=_document(env, book, "chapter.html.j2", chapter.lang, chapter.title,
-                              "chapter-page", chapter=chapter),
+                              "chapter-page", chapter=chapter, **context),
         )
         out.add_item(item)
         spine.append(item)
@@ -117,7 +124,7 @@ def render_epub(book: Book, env: jinja2.Environment, modified: datetime, assets:
             item = epub.EpubItem(
                 uid=entry.id, file_name=_file(entry.id), media_type="application/xhtml+xml",
                 content=_document(env, book, "part.html.j2", book.language, entry.title,
-                                  "part-page", part=entry),
+                                  "part-page", part=entry, **context),
             )
             out.add_item(item)
             spine.append(item)
@@ -128,6 +135,19 @@ def render_epub(book: Book, env: jinja2.Environment, modified: datetime, assets:
         else:
             chapter_item(entry)
             toc.append(epub.Link(_file(entry.id), entry.title, entry.id))
+
+    if index is not None:
+        titles = {c.id: c.title for c in book.chapters}
+        order = [c.id for c in book.chapters]
+        groups = [(letter, [view(e, chapter_locators(e, titles, order, lambda c, a: f"{_file(c)}#{a}"))
+                            for e in entries]) for letter, entries in index.groups()]
+        title = str(context["index_title"])
+        item = epub.EpubItem(uid="index", file_name=_file("index"), media_type="application/xhtml+xml",
+                             content=_document(env, book, "index.html.j2", book.language, title,
+                                               "index-page", groups=groups, **context))
+        out.add_item(item)
+        spine.append(item)
+        toc.append(epub.Link(_file("index"), title, "index"))
 
     for n, (path, data) in enumerate(sorted(assets.items())):
         media_type = next(i.media_type for c in book.chapters for i in c.images if i.path == path)

@@ -14,11 +14,13 @@ from pathlib import Path
 
 import font_source_serif_pro
 import jinja2
-from weasyprint import CSS, HTML
+from weasyprint import CSS, HTML, Document
 from weasyprint.text.fonts import FontConfiguration
 
 from ..errors import AnthologyError, Diagnostics
+from ..index import PeopleIndex, page_locators, view
 from ..model import Book
+from .context import template_context
 from .fetcher import ConfinedFetcher
 from .html import THEME_DIR, render, stylesheet
 
@@ -121,30 +123,51 @@ def _source_date_epoch(when: datetime) -> Iterator[None]:
             os.environ["SOURCE_DATE_EPOCH"] = saved
 
 
-def render_pdf(book: Book, env: jinja2.Environment, diags: Diagnostics, when: datetime) -> PdfResult:
-    modified = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+def render_pdf(book: Book, env: jinja2.Environment, diags: Diagnostics, when: datetime,
+               index: PeopleIndex | None = None) -> PdfResult:
+    """Lay out the book; then the index, from the pages where each anchor landed.
+
+    The index is a document of its own whose page counter starts on the recto the book
+    reserved for it (``.index-start``): its page numbers come from the laid-out pages,
+    never from a single-pass ``target-counter``, so they stay exact however the book
+    before it was laid out.
+    """
+    context = template_context(book, index, lambda entry_id: f"#{entry_id}")
     html = render(
         env, book.root, "book.html.j2",
         book=book, output="pdf", href=lambda target: f"#{target}",
-        meta={"modified": modified}, toc_title=book.epub.get("toc_title", "Contents"),
+        meta={"modified": when.strftime("%Y-%m-%dT%H:%M:%SZ")},
+        toc_title=book.epub.get("toc_title", "Contents"), **context,
     )
     fetcher = ConfinedFetcher([book.root, THEME_DIR, FONT_DIR])
     base = book.root.resolve().as_uri() + "/"
     fonts = FontConfiguration()
-    stylesheets = [
-        CSS(string=text, base_url=base, url_fetcher=fetcher, font_config=fonts)
-        for text in (font_css() + page_css(book), stylesheet(env, "common.css"),
-                     stylesheet(env, "print.css"))
-    ]
+    sheets = [font_css() + page_css(book), stylesheet(env, "common.css"), stylesheet(env, "print.css")]
+
+    def layout(source: str, extra_css: str = "") -> Document:
+        stylesheets = [CSS(string=text, base_url=base, url_fetcher=fetcher, font_config=fonts)
+                       for text in [*sheets, extra_css] if text]
+        return HTML(string=source, base_url=base, url_fetcher=fetcher).render(
+            stylesheets=stylesheets, presentational_hints=False, font_config=fonts)
+
     logger = logging.getLogger("weasyprint")
     capture = _Capture()
     logger.addHandler(capture)
     try:
         with _source_date_epoch(when):
-            document = HTML(string=html, base_url=base, url_fetcher=fetcher).render(
-                stylesheets=stylesheets, presentational_hints=False, font_config=fonts
-            )
-            data = document.write_pdf(attachments=[], pdf_identifier=_identifier(book))
+            document = layout(html)
+            pages = list(document.pages)
+            if index is not None:
+                page_of = {anchor: n for n, page in enumerate(pages, start=1) for anchor in page.anchors}
+                first = len(pages)  # the recto reserved by .index-start
+                groups = [(letter, [view(e, page_locators(e, page_of)) for e in entries])
+                          for letter, entries in index.groups()]
+                index_html = render(env, book.root, "index_document.html.j2", book=book, output="pdf",
+                                    groups=groups, href=lambda target: f"#{target}", **context)
+                index_doc = layout(index_html, f"@page :first {{ counter-reset: page {first} }}")
+                pages = pages[:-1] + list(index_doc.pages)
+                _check_locators(index, page_of, diags)
+            data = document.copy(pages).write_pdf(attachments=[], pdf_identifier=_identifier(book))
     finally:
         logger.removeHandler(capture)
     missing = {m.group(1) for m in map(_NOTDEF.search, capture.messages) if m}
@@ -153,7 +176,16 @@ def render_pdf(book: Book, env: jinja2.Environment, diags: Diagnostics, when: da
         name = url.rsplit("/", 1)[-1]
         owner = next((c.source for c in book.chapters if name and name in c.body_html), "templates")
         diags.warning(owner, 0, 0, "resource-refused", f"not read: {url} (outside the project or remote)")
-    return PdfResult(data, len(document.pages))
+    return PdfResult(data, len(pages))
+
+
+def _check_locators(index: PeopleIndex, page_of: dict[str, int], diags: Diagnostics) -> None:
+    """Every credit and mention must have landed on a page; a template that drops one is a bug to see."""
+    lost = [loc for e in index.entries for loc in e.locators if loc.anchor not in page_of]
+    if lost:
+        diags.warning("templates", 0, 0, "index-anchor-lost",
+                      f"{len(lost)} index locators have no place in the PDF (first: {lost[0].anchor}): "
+                      "does a template override drop the chapter body or the credit box?")
 
 
 def _report_missing_glyphs(book: Book, missing: set[str], diags: Diagnostics) -> None:

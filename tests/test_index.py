@@ -1,0 +1,286 @@
+"""The index of people: headings, collation, who is indexed, and exact locators."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from lxml import etree
+from support import NS, epub_read, epubcheck_messages, pdf_pages_text
+
+from anthology import build, load_book
+from anthology.cli import main
+from anthology.index import Entry, Locator, build_index, collation_key, letter_group, page_locators
+from anthology.names import heading
+
+# -- headings and sort order ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name, options, expected", [
+    ("Ryan Gosling", {}, "Gosling, Ryan"),                          # Western: inverted
+    ("Lars von Trier", {}, "Trier, Lars von"),                      # particle after the given name
+    ("Carice van Houten", {}, "Houten, Carice van"),
+    ("Ludwig van Beethoven", {}, "Beethoven, Ludwig van"),
+    ("Anouk van der Berg", {}, "Berg, Anouk van der"),              # two-word particle
+    ("Marina de Tavira", {}, "Tavira, Marina de"),
+    ("Luis de la Vega", {}, "Vega, Luis de la"),
+    ("Haifaa al-Mansour", {}, "Mansour, Haifaa al-"),               # Arabic article
+    ("Robert De Niro", {}, "De Niro, Robert"),                      # capitalised: part of the name
+    ("Nancy García García", {}, "García García, Nancy"),            # Spanish compound surname
+    ("Gael García Bernal", {}, "García Bernal, Gael"),
+    ("Jorge Antonio Guerrero", {}, "Guerrero, Jorge Antonio"),      # a middle name is not a surname
+    ("Lee Je-hoon", {}, "Lee Je-hoon"),                             # Korean, family first
+    ("Bong Joon Ho", {}, "Bong Joon Ho"),
+    ("Lin Wen-hsuan", {}, "Lin Wen-hsuan"),                         # Chinese (Taiwan)
+    ("Katori Shingo", {}, "Katori Shingo"),                         # Japanese, family first
+    ("Sakura Ando", {}, "Ando, Sakura"),                            # Japanese, given first
+    ("Chan-wook Park", {}, "Park, Chan-wook"),                      # Korean written given first
+    ("Tang Wei", {"order": "family-first"}, "Tang Wei"),            # people.yaml decides
+    ("Daniel Park", {"order": "given-first"}, "Park, Daniel"),
+    ("Song Kang", {"country": "South Korea"}, "Song Kang"),         # country of origin decides
+    ("Grímur Hákonarson", {}, "Grímur Hákonarson"),                 # Icelandic patronymic
+    ("Ingrid Ólafsdóttir", {}, "Ingrid Ólafsdóttir"),
+    ("Madonna", {}, "Madonna"),                                     # mononym
+    ("Martin Luther King Jr.", {}, "King, Martin Luther, Jr."),
+    ("Lars von Trier", {"sort_as": "Von Trier, Lars"}, "Von Trier, Lars"),  # sort_as always wins
+])
+def test_index_heading_follows_chicago(name: str, options: dict, expected: str) -> None:
+    assert heading(name, **options) == expected
+
+
+def test_collation_folds_diacritics_and_files_by_family_name() -> None:
+    headings = ["Östlund, Ruben", "Almodóvar, Pedro", "Ångström, Anders", "Oz, Frank", "Łukasz, Anna",
+                "Lynch, David", "Lee Je-hoon", "Lee, Ang", "Aalto, Alvar", "Ostrowski, Jan"]
+    ordered = sorted(headings, key=collation_key)
+    assert ordered == ["Aalto, Alvar", "Almodóvar, Pedro", "Ångström, Anders", "Lee, Ang", "Lee Je-hoon",
+                       "Łukasz, Anna", "Lynch, David", "Östlund, Ruben", "Ostrowski, Jan", "Oz, Frank"]
+    assert [letter_group(h) for h in ("Östlund, Ruben", "Ångström, Anders", "Łukasz, Anna", "Lee Je-hoon")] \
+        == ["O", "A", "L", "L"]
+
+
+def test_page_locators_deduplicate_join_ranges_and_keep_credits_apart() -> None:
+    locs = [Locator("c", a, role, "X Y") for a, role in
+            [("a1", "director"), ("a2", ""), ("a3", ""), ("a4", ""), ("a5", ""), ("a6", "")]]
+    entry = Entry("ix-x", "X Y", "Y, X", "Y", locators=tuple(locs))
+    page_of = {"a1": 12, "a2": 12, "a3": 13, "a4": 14, "a5": 14, "a6": 20}
+    shown = [(s.text, s.credited) for s in page_locators(entry, page_of)]
+    assert shown == [("12", True), ("13–14", False), ("20", False)]
+
+
+# -- who is indexed ------------------------------------------------------------------------
+
+def _seed_index(seed_root: Path):
+    book, _ = load_book(seed_root)
+    assert book is not None
+    return book, build_index(book)
+
+
+def test_seed_indexes_credited_people_and_the_declared_alias(seed_root: Path) -> None:
+    _, index = _seed_index(seed_root)
+    people = {e.name: e for e in index.entries if not e.see}
+    assert set(people) == {"Lee Jong-pil", "Lee Je-hoon", "Koo Kyo-hwan", "Hong Sa-bin"}
+    hong = people["Hong Sa-bin"]
+    assert "Hong Xa-bin" in {loc.spelling for loc in hong.locators}
+    assert [loc.role for loc in hong.locators if loc.credited] == ["starring"]
+    assert people["Lee Jong-pil"].role_nouns == ("director",)
+    see = [e for e in index.entries if e.see]
+    assert [(e.heading, e.see) for e in see] == [("Hong Xa-bin", "Hong Sa-bin")]
+
+
+def test_seed_character_names_are_not_people(seed_root: Path) -> None:
+    _, index = _seed_index(seed_root)
+    names = " ".join(e.heading for e in index.entries)
+    for character in ("Lim Gyu-nam", "Kim Dong-hyuk", "Lee Hyung-sang", "Seon Woo-min"):
+        assert character not in names
+
+
+def test_seed_mentions_are_anchored_in_the_body(seed_root: Path) -> None:
+    book, index = _seed_index(seed_root)
+    body = index.bodies[book.chapters[0].id]
+    assert re.search(r'\(<span class="person" id="ch-escape-m\d+">Lee Je-hoon</span>\)', body)
+    assert re.search(r'<span class="person" id="[^"]+">Hong Xa-bin</span>', body)
+    assert "Lim Gyu-nam (" in body  # the character is left alone
+
+
+def test_seed_suggests_the_uncredited_actor(seed_root: Path) -> None:
+    _, index = _seed_index(seed_root)
+    suggestions = [d for d in index.diagnostics if d.code == "uncredited-actor"]
+    assert len(suggestions) == 1
+    assert suggestions[0].file == "reviews/escape.txt" and suggestions[0].line == 33
+    assert "Song Kang plays Seon Woo-min" in suggestions[0].message
+
+
+def test_undeclared_variant_spelling_is_a_located_warning(tmp_path: Path, seed_root: Path) -> None:
+    project = tmp_path / "seed"
+    shutil.copytree(seed_root, project)
+    (project / "people.yaml").unlink()
+    book, _ = load_book(project)
+    assert book is not None
+    index = build_index(book)
+    variants = [d for d in index.diagnostics if d.code == "name-variant"]
+    assert [(d.file, d.line) for d in variants] == [("reviews/escape.txt", 14)]
+    assert variants[0].message.startswith("Hong Xa-bin looks like Hong Sa-bin, credited in this review: "
+                                          "add it to aliases in people.yaml")
+    hong = next(e for e in index.entries if e.name == "Hong Sa-bin")
+    assert "Hong Xa-bin" not in {loc.spelling for loc in hong.locators}
+
+
+def test_mentions_cross_line_breaks_take_possessives_and_skip_urls(tmp_path: Path) -> None:
+    (tmp_path / "reviews").mkdir()
+    (tmp_path / "reviews" / "a.md").write_text(
+        "# A\n\nDirector: Ann Lee-Smith\n\nAnn\nLee-Smith's new film. See https://example.com/Ann Lee-Smith"
+        " and [Ann Lee-Smith](https://example.com).\n", encoding="utf-8")
+    (tmp_path / "anthology.yaml").write_text("title: T\nchapters:\n  - reviews/a.md\n", encoding="utf-8")
+    book, _ = load_book(tmp_path)
+    assert book is not None
+    index = build_index(book)
+    entry = next(e for e in index.entries if e.name == "Ann Lee-Smith")
+    assert entry.mentions == 2  # across the line break, and the link text; not inside the URL
+    assert "Lee-Smith</span>'s" in index.bodies[book.chapters[0].id]
+
+
+def test_people_command_prints_text_and_json(seed_root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["people", str(seed_root)]) == 0
+    out = capsys.readouterr().out
+    assert "Hong Sa-bin (actor): 1 credit, 2 mentions in reviews/escape.txt" in out
+    assert "Hong Xa-bin, see Hong Sa-bin" in out
+    assert main(["people", str(seed_root), "--json"]) == 0
+    import json
+
+    data = json.loads(capsys.readouterr().out)
+    hong = next(p for p in data["people"] if p.get("name") == "Hong Sa-bin")
+    assert hong["aliases"] == ["Hong Xa-bin"] and hong["mentions"] == 2 and hong["roles"] == ["actor"]
+    assert data["warnings"][0]["code"] == "uncredited-actor"
+
+
+# -- the index in the outputs ----------------------------------------------------------------
+
+def _norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _named(text: str, spellings: set[str]) -> bool:
+    return any(re.search(r"(?<![\w-])" + re.escape(s) + r"(?![\w-])", text) for s in spellings)
+
+
+def _printed_index(pages: list[str], start: int, entries: list[Entry]) -> dict[str, list[int]]:
+    """Page numbers printed after each heading in the PDF's index pages (text in reading order)."""
+    lines = []
+    for number, text in enumerate(pages[start - 1:], start=start):
+        for line in text.splitlines():
+            if line.strip() and line.strip() != str(number):  # the folio
+                lines.append(line)
+    text = _norm(" ".join(lines))
+    printed: dict[str, list[int]] = {}
+    pos = 0
+    spots = []
+    for entry in entries:
+        at = text.find(entry.heading, pos)
+        assert at >= 0, f"{entry.heading!r} not found in the printed index"
+        spots.append(at)
+        pos = at + len(entry.heading)
+    for entry, at, nxt in zip(entries, spots, [*spots[1:], len(text)], strict=True):
+        segment = text[at + len(entry.heading): nxt]
+        if entry.see:
+            assert segment.strip(" ,").startswith(f"see {entry.see}")
+            continue
+        segment = re.sub(r"\([^)]*\)", "", segment)
+        numbers: list[int] = []
+        for first, last in re.findall(r"(\d+)(?:–(\d+))?", segment):
+            numbers += list(range(int(first), int(last or first) + 1))
+        printed[entry.name] = numbers
+    return printed
+
+
+def _check_pdf_index(pdf: Path, root: Path) -> tuple[int, int]:
+    """Every printed page holds the name; every page naming a people.yaml person is listed."""
+    book, _ = load_book(root)
+    assert book is not None
+    index = build_index(book)
+    pages = [_norm(p) for p in pdf_pages_text(pdf)]
+    start = next(n for n, p in enumerate(pages, start=1) if p.startswith("Index of People"))
+    entries = list(index.entries)
+    printed = _printed_index(pdf_pages_text(pdf), start, entries)
+    checked = 0
+    for entry in entries:
+        if entry.see:
+            continue
+        spellings = {loc.spelling for loc in entry.locators} | {entry.name, *entry.aliases}
+        assert printed[entry.name], f"no page printed for {entry.name}"
+        for page in printed[entry.name]:
+            assert page < start and _named(pages[page - 1], spellings), \
+                f"{entry.name} printed with page {page}, which does not name them"
+            checked += 1
+    for person in book.people:
+        if person.see:
+            continue
+        spellings = {person.name, *person.aliases}
+        for number, text in enumerate(pages[:start - 1], start=1):
+            if number > 3 and _named(text, spellings):  # after the title pages and contents
+                assert number in printed.get(person.name, []), f"page {number} names {person.name}"
+    return checked, sum(len(v) for v in printed.values())
+
+
+def _check_epub_index(epub: Path, root: Path) -> int:
+    """Every index link leads to an element that names the person."""
+    book, _ = load_book(root)
+    assert book is not None
+    entries = {e.id: e for e in build_index(book).entries}
+    index_doc = etree.fromstring(epub_read(epub, "EPUB/index.xhtml"))
+    assert index_doc.xpath("//*[@epub:type='index']", namespaces=NS)
+    documents: dict[str, etree._Element] = {}
+    links = 0
+    for li in index_doc.xpath("//x:li[@epub:type='index-entry']", namespaces=NS):
+        entry = entries[li.get("id")]
+        spellings = {loc.spelling for loc in entry.locators} | {entry.name, *entry.aliases}
+        for a in li.xpath(".//x:a[@epub:type='index-locator']", namespaces=NS):
+            file, anchor = a.get("href").split("#")
+            doc = documents.setdefault(file, etree.fromstring(epub_read(epub, f"EPUB/{file}")))
+            target = doc.xpath(f"//*[@id='{anchor}']")
+            assert len(target) == 1, a.get("href")
+            assert _norm("".join(target[0].itertext())) in spellings
+            links += 1
+    return links
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory):
+    cache: dict[Path, tuple[Path, Path]] = {}
+
+    def get(root: Path) -> tuple[Path, Path]:
+        if root not in cache:
+            result, _ = build(root, tmp_path_factory.mktemp("out"))
+            cache[root] = (result.outputs["pdf"], result.outputs["epub"])
+        return cache[root]
+
+    return get
+
+
+@pytest.mark.parametrize("which", ["repo", "seed", "corpus"])
+def test_every_printed_page_number_names_the_person(which: str, request: pytest.FixtureRequest, built) -> None:
+    root = request.getfixturevalue(f"{which}_root")
+    pdf, _ = built(root)
+    checked, printed = _check_pdf_index(pdf, root)
+    assert checked == printed > 0
+
+
+@pytest.mark.parametrize("which", ["repo", "seed", "corpus"])
+def test_every_epub_index_link_reaches_the_person(which: str, request: pytest.FixtureRequest, built) -> None:
+    root = request.getfixturevalue(f"{which}_root")
+    _, epub = built(root)
+    assert _check_epub_index(epub, root) > 0
+    assert epubcheck_messages(epub) == []
+
+
+def test_credit_names_link_to_their_index_entry(built, repo_root: Path) -> None:
+    _, epub = built(repo_root)
+    chapter = epub_read(epub, "EPUB/ch-the-salt-archive.xhtml").decode()
+    m = re.search(r'<a class="name" id="ch-the-salt-archive-c\d+-0" href="index.xhtml#(ix-[a-z-]+)">Håkon Strand</a>',
+                  chapter)
+    assert m, "the director's credit should link to the index"
+    index = epub_read(epub, "EPUB/index.xhtml").decode()
+    assert f'id="{m.group(1)}"' in index
+    nav = epub_read(epub, "EPUB/nav.xhtml").decode()
+    assert 'epub:type="index" href="index.xhtml"' in nav
