@@ -228,7 +228,7 @@ def _check_epub_index(epub: Path, root: Path) -> int:
     book, _ = load_book(root)
     assert book is not None
     entries = {e.id: e for e in build_index(book).entries}
-    index_doc = etree.fromstring(epub_read(epub, "EPUB/index.xhtml"))
+    index_doc = etree.fromstring(epub_read(epub, "EPUB/index-people.xhtml"))
     assert index_doc.xpath("//*[@epub:type='index']", namespaces=NS)
     documents: dict[str, etree._Element] = {}
     links = 0
@@ -277,10 +277,66 @@ def test_every_epub_index_link_reaches_the_person(which: str, request: pytest.Fi
 def test_credit_names_link_to_their_index_entry(built, repo_root: Path) -> None:
     _, epub = built(repo_root)
     chapter = epub_read(epub, "EPUB/ch-the-salt-archive.xhtml").decode()
-    m = re.search(r'<a class="name" id="ch-the-salt-archive-c\d+-0" href="index.xhtml#(ix-[a-z-]+)">Håkon Strand</a>',
+    m = re.search(r'<a class="name" id="ch-the-salt-archive-c\d+-0" href="index-people.xhtml#(ix-[a-z-]+)">Håkon Strand</a>',
                   chapter)
     assert m, "the director's credit should link to the index"
-    index = epub_read(epub, "EPUB/index.xhtml").decode()
+    index = epub_read(epub, "EPUB/index-people.xhtml").decode()
     assert f'id="{m.group(1)}"' in index
     nav = epub_read(epub, "EPUB/nav.xhtml").decode()
-    assert 'epub:type="index" href="index.xhtml"' in nav
+    assert 'epub:type="index" href="index-people.xhtml"' in nav
+
+
+# -- more indexes ----------------------------------------------------------------------------
+
+def test_films_and_countries_indexes_in_both_outputs(tmp_path: Path, repo_root: Path) -> None:
+    from support import copy_project, epub_nav, pdf_outline
+
+    project = copy_project(repo_root, tmp_path / "book")
+    manifest = project / "anthology.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8") + "indexes: [people, films, countries]\n",
+                        encoding="utf-8")
+    result, _ = build(project, project / "build")
+    pdf, epub = result.outputs["pdf"], result.outputs["epub"]
+    assert epubcheck_messages(epub) == []
+    nav = [title for _, title, _ in epub_nav(epub)]
+    assert nav[-3:] == ["Index of People", "Index of Films", "Index of Countries"]
+    films = epub_read(epub, "EPUB/index-films.xhtml").decode()
+    assert "Salt Archive, The" in films and "Kiosk całodobowy" in films  # article moved; original title
+    assert '<a class="index-locator" epub:type="index-locator" href="ch-the-salt-archive.xhtml#ch-the-salt-archive">' \
+        in films
+    countries = epub_read(epub, "EPUB/index-countries.xhtml").decode()
+    assert "South Korea" in countries
+
+    outline = pdf_outline(pdf)
+    starts = {title: page for depth, title, page in outline}
+    assert [t for _, t, _ in outline][-3:] == ["Index of People", "Index of Films", "Index of Countries"]
+    assert all(starts[t] % 2 == 1 for t in ("Index of People", "Index of Films", "Index of Countries"))
+    pages = [_norm(p) for p in pdf_pages_text(pdf)]
+    films_page = pages[starts["Index of Films"] - 1]
+    m = re.search(r"Salt Archive, The,? (\d+)", films_page)
+    assert m and int(m.group(1)) == starts["The Salt Archive"]
+    toc = next(p for p in pages if p.startswith("Contents"))
+    for title in ("Index of People", "Index of Films", "Index of Countries"):
+        assert re.search(re.escape(title) + r"[ .]+" + str(starts[title]) + r"\b", toc), title
+
+
+def test_indexes_option_is_validated(tmp_path: Path) -> None:
+    (tmp_path / "reviews").mkdir()
+    (tmp_path / "reviews" / "a.txt").write_text("Title: A\nDirector: Ann Lee\nText.\n", encoding="utf-8")
+    (tmp_path / "anthology.yaml").write_text(
+        "title: T\nindexes: [people, places]\nchapters:\n  - reviews/a.txt\n", encoding="utf-8")
+    book, diags = load_book(tmp_path)
+    assert book is None
+    assert [(d.line, d.col, d.code) for d in diags.errors] == [(2, 19, "bad-index")]
+
+
+def test_an_empty_indexes_list_turns_the_index_off(tmp_path: Path) -> None:
+    (tmp_path / "reviews").mkdir()
+    (tmp_path / "reviews" / "a.txt").write_text("Title: A\nDirector: Ann Lee\nText.\n", encoding="utf-8")
+    (tmp_path / "anthology.yaml").write_text("title: T\nindexes: []\nchapters:\n  - reviews/a.txt\n",
+                                             encoding="utf-8")
+    result, _ = build(tmp_path, tmp_path / "out")
+    from support import epub_names
+
+    assert not [n for n in epub_names(result.outputs["epub"]) if "index" in n]
+    assert epubcheck_messages(result.outputs["epub"]) == []

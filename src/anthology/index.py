@@ -75,18 +75,58 @@ class Entry:
         return tuple(dict.fromkeys(ROLE_NOUNS.get(r, r) for r in self.roles))
 
 
+TITLES = {"people": "Index of People", "films": "Index of Films", "countries": "Index of Countries"}
+NOTES = {
+    "people": "Page numbers in bold are credits; others are mentions in the reviews.",
+    "films": "Films under review, by title and original title.",
+    "countries": "Countries of origin of the films under review.",
+}
+
+
+def group_entries(entries: tuple[Entry, ...]) -> list[tuple[str, list[Entry]]]:
+    out: dict[str, list[Entry]] = {}
+    for entry in entries:
+        out.setdefault(entry.group, []).append(entry)
+    return list(out.items())
+
+
+@dataclass(frozen=True, slots=True)
+class BookIndex:
+    """One index of the book: its entries, sorted, cross-references included."""
+
+    key: str  # "people", "films", "countries"
+    entries: tuple[Entry, ...]
+
+    @property
+    def id(self) -> str:
+        return f"index-{self.key}"
+
+    @property
+    def title(self) -> str:
+        return TITLES[self.key]
+
+    def groups(self) -> list[tuple[str, list[Entry]]]:
+        return group_entries(self.entries)
+
+
 @dataclass(frozen=True, slots=True)
 class PeopleIndex:
     entries: tuple[Entry, ...]  # sorted; cross-references included
     bodies: Mapping[str, str]  # chapter id → body HTML with mention anchors
     credit_refs: Mapping[tuple[str, int, int], tuple[str, str]]  # (chapter, credit, name) → (anchor, entry id)
     diagnostics: tuple[Diagnostic, ...] = ()
+    key: str = "people"
+
+    @property
+    def id(self) -> str:
+        return f"index-{self.key}"
+
+    @property
+    def title(self) -> str:
+        return TITLES[self.key]
 
     def groups(self) -> list[tuple[str, list[Entry]]]:
-        out: dict[str, list[Entry]] = {}
-        for entry in self.entries:
-            out.setdefault(entry.group, []).append(entry)
-        return list(out.items())
+        return group_entries(self.entries)
 
     def credit_ref(self, chapter_id: str, credit: int, name: int) -> tuple[str, str]:
         return self.credit_refs[(chapter_id, credit, name)]
@@ -495,6 +535,72 @@ def chapter_locators(entry: Entry, titles: Mapping[str, str], order: list[str],
         for n, loc in enumerate(locs[1:], start=2):
             out.append(Shown(str(n), link(chapter_id, loc.anchor), loc.credited))
     return out
+
+
+# -- films and countries -----------------------------------------------------------------
+
+_ARTICLE_PREFIX = re.compile(r"^(the|a|an|le|la|les|l’|l'|el|los|las|il|der|die|das|o|os|as)\s+(.+)$", re.IGNORECASE)
+_COUNTRY_SPLIT = re.compile(r"\s*(?:/|,|;|\s&\s|\s+and\s+)\s*")
+
+
+def title_heading(title: str) -> str:
+    """'The Third Murder' → 'Third Murder, The': a title files under its first main word."""
+    m = _ARTICLE_PREFIX.match(title)
+    return f"{m.group(2)}, {m.group(1)}" if m else title
+
+
+def _simple_index(key: str, items: list[tuple[str, str, Chapter]]) -> BookIndex:
+    """Entries from (heading, name, chapter) triples; each locator is the chapter's opening."""
+    by_heading: dict[str, list[Chapter]] = {}
+    names: dict[str, str] = {}
+    for head, name, chapter in items:
+        chapters = by_heading.setdefault(head, [])
+        names.setdefault(head, name)
+        if chapter not in chapters:
+            chapters.append(chapter)
+    used: set[str] = set()
+    entries = [
+        Entry(id=_entry_id(f"{key}-{head}", used), name=names[head], heading=head, group=letter_group(head),
+              locators=tuple(Locator(c.id, c.id, "", names[head]) for c in chapters))
+        for head, chapters in by_heading.items()
+    ]
+    entries.sort(key=lambda e: (collation_key(e.heading), e.heading))
+    return BookIndex(key, tuple(entries))
+
+
+def build_film_index(book: Book) -> BookIndex:
+    """Films by title (the 'Film' credit, else the chapter title) and by original title."""
+    items: list[tuple[str, str, Chapter]] = []
+    for chapter in book.chapters:
+        credits = {c.role: c.value for c in chapter.credits}
+        film = credits.get("film") or chapter.title
+        items.append((title_heading(film), film, chapter))
+        original = credits.get("original_title")
+        if original and fold(original) != fold(film):
+            items.append((title_heading(original), original, chapter))
+    return _simple_index("films", items)
+
+
+def build_country_index(book: Book) -> BookIndex:
+    items = [(country, country, chapter) for chapter in book.chapters
+             for country in _COUNTRY_SPLIT.split(chapter.country) if country]
+    return _simple_index("countries", items)
+
+
+def build_indexes(book: Book) -> tuple[PeopleIndex | None, list[PeopleIndex | BookIndex]]:
+    """Every index the manifest turns on (people by default), empty ones left out."""
+    people = build_index(book) if "people" in book.indexes else None
+    out: list[PeopleIndex | BookIndex] = []
+    if people is not None and any(not e.see for e in people.entries):
+        out.append(people)
+    else:
+        people = None
+    for key, builder in (("films", build_film_index), ("countries", build_country_index)):
+        if key in book.indexes:
+            index = builder(book)
+            if index.entries:
+                out.append(index)
+    return people, out
 
 
 # -- reports -------------------------------------------------------------------------------

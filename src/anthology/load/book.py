@@ -103,6 +103,7 @@ def load_book(root: Path | str, diags: Diagnostics | None = None) -> tuple[Book 
         description=str(meta.get("description", "")),
         cover=str(meta.get("cover", "")),
         people=people,
+        indexes=manifest.indexes,
         pdf=MappingProxyType(dict(manifest.pdf)),
         epub=MappingProxyType(dict(manifest.epub)),
     )

@@ -39,9 +39,11 @@ BOOK_KEYS: dict[str, str] = {
     "cover": "path",
     "people": "path",
     "chapters": "chapters",
+    "indexes": "indexes",
     "pdf": "pdf",
     "epub": "epub",
 }
+INDEXES = ("people", "films", "countries")
 
 # Print options: accepted and checked here; page sizes are resolved by render/pdf.py.
 PDF_KEYS: dict[str, str] = {
@@ -87,6 +89,7 @@ class Manifest:
     entries: list[ChapterRef | PartRef] = field(default_factory=list)
     pdf: dict[str, str] = field(default_factory=dict)
     epub: dict[str, str] = field(default_factory=dict)
+    indexes: tuple[str, ...] = ("people",)
 
     @property
     def chapters(self) -> list[ChapterRef]:
@@ -275,6 +278,21 @@ class _Reader:
             return ""
         return value
 
+    def indexes(self, node: yaml.Node) -> tuple[str, ...]:
+        """'indexes: [people, films, countries]' — which indexes the book carries, in order."""
+        if not isinstance(node, yaml.SequenceNode):
+            if not is_null(node):
+                self.error(node, "manifest-type", f"'indexes' must be a list such as [people, films], not {kind(node)}")
+            return ()
+        out: list[str] = []
+        for item in node.value:
+            name = self.string(item, "indexes")
+            if name and name not in INDEXES:
+                self.error(item, "bad-index", f"unknown index '{name}' (expected: {', '.join(INDEXES)})")
+            elif name and name not in out:
+                out.append(name)
+        return tuple(out)
+
     def options(self, node: yaml.Node, key: str, allowed: dict[str, str]) -> dict[str, str]:
         if not isinstance(node, yaml.MappingNode):
             if not is_null(node):
@@ -348,6 +366,8 @@ def load_manifest(root: Path, diags: Diagnostics) -> Manifest | None:
             manifest.meta[name] = target.relative_to(root.resolve()).as_posix() if target else ""
         elif expected == "chapters":
             manifest.entries = reader.chapters(value, in_part=False)
+        elif expected == "indexes":
+            manifest.indexes = reader.indexes(value)
         elif expected == "pdf":
             manifest.pdf = reader.options(value, "pdf", PDF_KEYS)
         elif expected == "epub":

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ..errors import AnthologyError, Diagnostics
-from ..index import PeopleIndex, build_index
+from ..index import build_indexes
 from ..load.book import slugify
 from ..model import Book
 from .context import with_anchors
@@ -42,14 +42,6 @@ def build_date(book: Book) -> datetime:
     return datetime(1980, 1, 1, tzinfo=UTC)
 
 
-def people_index(book: Book) -> PeopleIndex | None:
-    """The index of people, unless turned off or empty."""
-    if "people" not in book.indexes:
-        return None
-    index = build_index(book)
-    return index if any(not e.see for e in index.entries) else None
-
-
 def read_assets(book: Book) -> dict[str, bytes]:
     """The bytes of every image the chapters embed, read through the confined fetcher."""
     fetcher = ConfinedFetcher([book.root])
@@ -65,21 +57,21 @@ def read_assets(book: Book) -> dict[str, bytes]:
 def build(book: Book, out_dir: Path, diags: Diagnostics, *, pdf: bool = True, epub: bool = True) -> BuildResult:
     """Render the requested outputs, then write them; on any failure nothing is replaced."""
     started = time.monotonic()
-    index = people_index(book)
-    if index is not None:
-        diags.extend(index.diagnostics)
-    book = with_anchors(book, index)
+    people, indexes = build_indexes(book)
+    if people is not None:
+        diags.extend(people.diagnostics)
+    book = with_anchors(book, people)
     env = make_environment(book.root)
     when = build_date(book)
     slug = slugify(book.title)
     rendered: dict[Path, bytes] = {}
     result = BuildResult()
     if pdf:
-        pdf_result = render_pdf(book, env, diags, when, index)
+        pdf_result = render_pdf(book, env, diags, when, people, indexes)
         rendered[out_dir / f"{slug}.pdf"] = pdf_result.data
         result.pages = pdf_result.pages
     if epub:
-        rendered[out_dir / f"{slug}.epub"] = render_epub(book, env, when, read_assets(book), index)
+        rendered[out_dir / f"{slug}.epub"] = render_epub(book, env, when, read_assets(book), people, indexes)
     try:
         write_all_atomic(rendered)
     except OSError as exc:

@@ -1,23 +1,25 @@
-"""What every template receives besides the book: links into the index, its title."""
+"""What every template receives besides the book: the indexes and links into them."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
-from ..index import PeopleIndex
+from ..index import NOTES, BookIndex, PeopleIndex, view
+from ..index import Shown as Shown
 from ..model import Book, Chapter, Part
 
-INDEX_TITLE = "Index of People"
+AnyIndex = PeopleIndex | BookIndex
 
 
-def with_anchors(book: Book, index: PeopleIndex | None) -> Book:
+def with_anchors(book: Book, people: PeopleIndex | None) -> Book:
     """The book whose chapter bodies carry the index's mention anchors."""
-    if index is None:
+    if people is None:
         return book
 
     def anchored(chapter: Chapter) -> Chapter:
-        return replace(chapter, body_html=index.bodies.get(chapter.id, chapter.body_html))
+        return replace(chapter, body_html=people.bodies.get(chapter.id, chapter.body_html))
 
     entries = tuple(
         replace(e, chapters=tuple(anchored(c) for c in e.chapters)) if isinstance(e, Part) else anchored(e)
@@ -26,17 +28,23 @@ def with_anchors(book: Book, index: PeopleIndex | None) -> Book:
     return replace(book, entries=entries)
 
 
-def template_context(book: Book, index: PeopleIndex | None, index_href: Callable[[str], str]) -> dict[str, object]:
+def index_view(ix: AnyIndex, shown: Callable[[Any], list[Shown]]) -> dict[str, Any]:
+    """What index.html.j2 receives as ``ix``: the index with each entry's locators to print."""
+    groups = [(letter, [view(e, shown(e)) for e in entries]) for letter, entries in ix.groups()]
+    return {"id": ix.id, "key": ix.key, "title": ix.title, "note": NOTES[ix.key], "groups": groups}
+
+
+def template_context(book: Book, people: PeopleIndex | None, indexes: list[AnyIndex],
+                     people_href: Callable[[str], str]) -> dict[str, Any]:
     """Variables shared by the PDF and EPUB templates."""
 
     def person_ref(chapter_id: str, credit: int, name: int) -> dict[str, str] | None:
-        if index is None:
+        if people is None:
             return None
-        anchor, entry_id = index.credit_ref(chapter_id, credit, name)
-        return {"anchor": anchor, "href": index_href(entry_id)}
+        anchor, entry_id = people.credit_ref(chapter_id, credit, name)
+        return {"anchor": anchor, "href": people_href(entry_id)}
 
     return {
         "person_ref": person_ref,
-        "has_index": index is not None,
-        "index_title": book.epub.get("index_title", INDEX_TITLE),
+        "indexes": [{"id": ix.id, "key": ix.key, "title": ix.title} for ix in indexes],
     }

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import zipfile
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import jinja2
@@ -19,9 +20,9 @@ from ebooklib import epub
 from lxml import etree
 
 from ..errors import AnthologyError
-from ..index import PeopleIndex, chapter_locators, view
+from ..index import PeopleIndex, chapter_locators
 from ..model import Book, Chapter, Part
-from .context import template_context
+from .context import AnyIndex, index_view, template_context
 from .html import render, stylesheet
 
 CSS_PATH = "css/book.css"
@@ -59,9 +60,11 @@ def _well_formed(text: str, name: str) -> bytes:
 
 
 def render_epub(book: Book, env: jinja2.Environment, modified: datetime, assets: dict[str, bytes],
-                index: PeopleIndex | None = None) -> bytes:
+                people: PeopleIndex | None = None, indexes: list[AnyIndex] | None = None) -> bytes:
     """Build the EPUB in memory. ``assets`` maps project-relative image paths to bytes."""
-    context = template_context(book, index, lambda entry_id: f"{_file('index')}#{entry_id}")
+    indexes = indexes or []
+    people_file = _file(people.id) if people is not None else ""
+    context = template_context(book, people, indexes, lambda entry_id: f"{people_file}#{entry_id}")
     out = epub.EpubBook()
     out.set_identifier(book.identifier)
     out.set_title(book.title)
@@ -97,8 +100,8 @@ def render_epub(book: Book, env: jinja2.Environment, modified: datetime, assets:
         ("toc", "nav.xhtml#toc", toc_title),
         ("bodymatter", _file(first), "Start of content"),
     ]
-    if index is not None:
-        landmarks.append(("index", _file("index"), str(context["index_title"])))
+    if indexes:
+        landmarks.append(("index", _file(indexes[0].id), indexes[0].title))
     nav_text = render(env, book.root, "nav.xhtml.j2", book=book, output="epub", href=_href,
                       toc_title=toc_title, landmarks=landmarks, **context)
     nav = epub.EpubItem(uid="nav", file_name="nav.xhtml", media_type="application/xhtml+xml",
@@ -136,18 +139,17 @@ def render_epub(book: Book, env: jinja2.Environment, modified: datetime, assets:
             chapter_item(entry)
             toc.append(epub.Link(_file(entry.id), entry.title, entry.id))
 
-    if index is not None:
-        titles = {c.id: c.title for c in book.chapters}
-        order = [c.id for c in book.chapters]
-        groups = [(letter, [view(e, chapter_locators(e, titles, order, lambda c, a: f"{_file(c)}#{a}"))
-                            for e in entries]) for letter, entries in index.groups()]
-        title = str(context["index_title"])
-        item = epub.EpubItem(uid="index", file_name=_file("index"), media_type="application/xhtml+xml",
-                             content=_document(env, book, "index.html.j2", book.language, title,
-                                               "index-page", groups=groups, **context))
+    titles = {c.id: c.title for c in book.chapters}
+    order = [c.id for c in book.chapters]
+    for ix in indexes:
+        ix_view = index_view(ix, partial(chapter_locators, titles=titles, order=order,
+                                         link=lambda c, a: f"{_file(c)}#{a}"))
+        item = epub.EpubItem(uid=ix.id, file_name=_file(ix.id), media_type="application/xhtml+xml",
+                             content=_document(env, book, "index.html.j2", book.language, ix.title,
+                                               "index-page", ix=ix_view, **context))
         out.add_item(item)
         spine.append(item)
-        toc.append(epub.Link(_file("index"), title, "index"))
+        toc.append(epub.Link(_file(ix.id), ix.title, ix.id))
 
     for n, (path, data) in enumerate(sorted(assets.items())):
         media_type = next(i.media_type for c in book.chapters for i in c.images if i.path == path)

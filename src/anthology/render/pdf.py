@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 import font_source_serif_pro
@@ -18,9 +19,9 @@ from weasyprint import CSS, HTML, Document
 from weasyprint.text.fonts import FontConfiguration
 
 from ..errors import AnthologyError, Diagnostics
-from ..index import PeopleIndex, page_locators, view
+from ..index import PeopleIndex, page_locators
 from ..model import Book
-from .context import template_context
+from .context import AnyIndex, index_view, template_context
 from .fetcher import ConfinedFetcher
 from .html import THEME_DIR, render, stylesheet
 
@@ -124,50 +125,70 @@ def _source_date_epoch(when: datetime) -> Iterator[None]:
 
 
 def render_pdf(book: Book, env: jinja2.Environment, diags: Diagnostics, when: datetime,
-               index: PeopleIndex | None = None) -> PdfResult:
-    """Lay out the book; then the index, from the pages where each anchor landed.
+               people: PeopleIndex | None = None, indexes: list[AnyIndex] | None = None) -> PdfResult:
+    """Lay out the book as three documents, then merge their pages.
 
-    The index is a document of its own whose page counter starts on the recto the book
-    reserved for it (``.index-start``): its page numbers come from the laid-out pages,
-    never from a single-pass ``target-counter``, so they stay exact however the book
-    before it was laid out.
+    The body (parts and chapters) is laid out first, its page counter starting after the
+    front matter; the indexes are laid out from the pages where each anchor landed; the
+    front matter last, its table of contents filled with those page numbers. No page number
+    comes from a single-pass ``target-counter``, so all stay exact however the body is laid
+    out (in one piece or, later, chapter by chapter).
     """
-    context = template_context(book, index, lambda entry_id: f"#{entry_id}")
-    html = render(
-        env, book.root, "book.html.j2",
-        book=book, output="pdf", href=lambda target: f"#{target}",
-        meta={"modified": when.strftime("%Y-%m-%dT%H:%M:%SZ")},
-        toc_title=book.epub.get("toc_title", "Contents"), **context,
-    )
+    indexes = indexes or []
+    context = template_context(book, people, indexes, lambda entry_id: f"#{entry_id}")
+    href = lambda target: f"#{target}"  # noqa: E731
     fetcher = ConfinedFetcher([book.root, THEME_DIR, FONT_DIR])
     base = book.root.resolve().as_uri() + "/"
     fonts = FontConfiguration()
     sheets = [font_css() + page_css(book), stylesheet(env, "common.css"), stylesheet(env, "print.css")]
 
-    def layout(source: str, extra_css: str = "") -> Document:
+    def layout(source: str, first_page: int = 1) -> Document:
+        extra = f"@page :first {{ counter-reset: page {first_page} }}" if first_page != 1 else ""
         stylesheets = [CSS(string=text, base_url=base, url_fetcher=fetcher, font_config=fonts)
-                       for text in [*sheets, extra_css] if text]
+                       for text in [*sheets, extra] if text]
         return HTML(string=source, base_url=base, url_fetcher=fetcher).render(
             stylesheets=stylesheets, presentational_hints=False, font_config=fonts)
 
+    def front(numbers: dict[str, int]) -> Document:
+        return layout(render(
+            env, book.root, "front_matter.html.j2", book=book, output="pdf", href=href,
+            page=lambda target: str(numbers.get(target, 999)),
+            meta={"modified": when.strftime("%Y-%m-%dT%H:%M:%SZ")},
+            toc_title=book.epub.get("toc_title", "Contents"), **context,
+        ))
+
+    body_html = render(env, book.root, "book.html.j2", book=book, output="pdf", href=href, **context)
     logger = logging.getLogger("weasyprint")
     capture = _Capture()
     logger.addHandler(capture)
     try:
         with _source_date_epoch(when):
-            document = layout(html)
-            pages = list(document.pages)
-            if index is not None:
-                page_of = {anchor: n for n, page in enumerate(pages, start=1) for anchor in page.anchors}
-                first = len(pages)  # the recto reserved by .index-start
-                groups = [(letter, [view(e, page_locators(e, page_of)) for e in entries])
-                          for letter, entries in index.groups()]
-                index_html = render(env, book.root, "index_document.html.j2", book=book, output="pdf",
-                                    groups=groups, href=lambda target: f"#{target}", **context)
-                index_doc = layout(index_html, f"@page :first {{ counter-reset: page {first} }}")
-                pages = pages[:-1] + list(index_doc.pages)
-                _check_locators(index, page_of, diags)
-            data = document.copy(pages).write_pdf(attachments=[], pdf_identifier=_identifier(book))
+            blank = layout(_BLANK)
+            front_doc = front({})
+            for _attempt in range(3):
+                front_pages = _even(list(front_doc.pages), blank)
+                first = len(front_pages) + 1
+                body_doc = layout(body_html, first)
+                body_pages = list(body_doc.pages)
+                page_of = _anchors(body_pages, first)
+                tail: list = []
+                index_pages: list = []
+                if indexes:
+                    last = first + len(body_pages) - 1
+                    tail = [blank.pages[0]] if last % 2 else []  # the indexes open on a recto
+                    start = last + len(tail) + 1
+                    views = [index_view(ix, partial(page_locators, page_of=page_of)) for ix in indexes]
+                    index_doc = layout(render(env, book.root, "index_document.html.j2", book=book, output="pdf",
+                                              href=href, indexes=views), start)
+                    index_pages = list(index_doc.pages)
+                    page_of.update(_anchors(index_pages, start))
+                front_doc = front(page_of)
+                if len(_even(list(front_doc.pages), blank)) == len(front_pages):
+                    break
+            pages = _even(list(front_doc.pages), blank) + body_pages + tail + index_pages
+            if people is not None:
+                _check_locators(people, page_of, diags)
+            data = front_doc.copy(pages).write_pdf(attachments=[], pdf_identifier=_identifier(book))
     finally:
         logger.removeHandler(capture)
     missing = {m.group(1) for m in map(_NOTDEF.search, capture.messages) if m}
@@ -177,6 +198,25 @@ def render_pdf(book: Book, env: jinja2.Environment, diags: Diagnostics, when: da
         owner = next((c.source for c in book.chapters if name and name in c.body_html), "templates")
         diags.warning(owner, 0, 0, "resource-refused", f"not read: {url} (outside the project or remote)")
     return PdfResult(data, len(pages))
+
+
+_BLANK = '<!DOCTYPE html><html><head><style>@page { @top-left { content: none } @top-right { content: none } ' \
+         '@bottom-center { content: none } }</style></head><body></body></html>'
+
+
+def _even(pages: list, blank: Document) -> list:
+    """Front matter ends on a verso, so that the book's first page is a recto."""
+    return pages + [blank.pages[0]] if len(pages) % 2 else pages
+
+
+def _anchors(pages: list, first: int) -> dict[str, int]:
+    """Anchor id → printed number of the page where the element starts (a box split across
+    pages lists its anchor on each of them)."""
+    found: dict[str, int] = {}
+    for number, page in enumerate(pages, start=first):
+        for anchor in page.anchors:
+            found.setdefault(anchor, number)
+    return found
 
 
 def _check_locators(index: PeopleIndex, page_of: dict[str, int], diags: Diagnostics) -> None:
