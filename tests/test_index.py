@@ -277,8 +277,8 @@ def test_every_epub_index_link_reaches_the_person(which: str, request: pytest.Fi
 def test_credit_names_link_to_their_index_entry(built, repo_root: Path) -> None:
     _, epub = built(repo_root)
     chapter = epub_read(epub, "EPUB/ch-the-salt-archive.xhtml").decode()
-    m = re.search(r'<a class="name" id="ch-the-salt-archive-c\d+-0" href="index-people.xhtml#(ix-[a-z-]+)">Håkon Strand</a>',
-                  chapter)
+    m = re.search(r'<a class="name" id="ch-the-salt-archive-c\d+-0" '
+                  r'href="index-people.xhtml#(ix-[a-z-]+)">Håkon Strand</a>', chapter)
     assert m, "the director's credit should link to the index"
     index = epub_read(epub, "EPUB/index-people.xhtml").decode()
     assert f'id="{m.group(1)}"' in index
