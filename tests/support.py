@@ -65,6 +65,11 @@ def pdf_outline(path: Path) -> list[tuple[int, str, int]]:
     return out
 
 
+def pdf_page_labels(path: Path) -> list[str]:
+    """The label of every page (what its folio prints): 'i', 'ii', …, '1', '2', …"""
+    return list(PdfReader(str(path)).page_labels)
+
+
 def pdf_pages_text(path: Path) -> list[str]:
     """Text of every page, in content order (poppler's pdftotext -raw; pypdf garbles some
     subset fonts' custom encodings)."""

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
-from support import NS, epub_read, epubcheck_messages, pdf_pages_text
+from support import NS, epub_read, epubcheck_messages, pdf_page_labels, pdf_pages_text
 
 from anthology import build, load_book
 from anthology.cli import main
@@ -165,12 +165,12 @@ def _named(text: str, spellings: set[str]) -> bool:
     return any(re.search(r"(?<![\w-])" + re.escape(s) + r"(?![\w-])", text) for s in spellings)
 
 
-def _printed_index(pages: list[str], start: int, entries: list[Entry]) -> dict[str, list[int]]:
+def _printed_index(pages: list[str], labels: list[str], start: int, entries: list[Entry]) -> dict[str, list[int]]:
     """Page numbers printed after each heading in the PDF's index pages (text in reading order)."""
     lines = []
-    for number, text in enumerate(pages[start - 1:], start=start):
+    for text, label in zip(pages[start - 1:], labels[start - 1:], strict=True):
         for line in text.splitlines():
-            if line.strip() and line.strip() != str(number):  # the folio
+            if line.strip() and line.strip() != label:  # the folio
                 lines.append(line)
     text = _norm(" ".join(lines))
     printed: dict[str, list[int]] = {}
@@ -195,31 +195,38 @@ def _printed_index(pages: list[str], start: int, entries: list[Entry]) -> dict[s
 
 
 def _check_pdf_index(pdf: Path, root: Path) -> tuple[int, int]:
-    """Every printed page holds the name; every page naming a people.yaml person is listed."""
+    """Every printed page holds the name; every page naming a people.yaml person is listed.
+
+    Printed numbers are folios: page labels map them to the PDF's pages."""
     book, _ = load_book(root)
     assert book is not None
     index = build_index(book)
-    pages = [_norm(p) for p in pdf_pages_text(pdf)]
+    raw = pdf_pages_text(pdf)
+    pages = [_norm(p) for p in raw]
+    labels = pdf_page_labels(pdf)
+    physical = {label: n for n, label in enumerate(labels)}
     start = next(n for n, p in enumerate(pages, start=1) if p.startswith("Index of People"))
+    body_start = labels.index("1")
     entries = list(index.entries)
-    printed = _printed_index(pdf_pages_text(pdf), start, entries)
+    printed = _printed_index(raw, labels, start, entries)
     checked = 0
     for entry in entries:
         if entry.see:
             continue
         spellings = {loc.spelling for loc in entry.locators} | {entry.name, *entry.aliases}
         assert printed[entry.name], f"no page printed for {entry.name}"
-        for page in printed[entry.name]:
-            assert page < start and _named(pages[page - 1], spellings), \
-                f"{entry.name} printed with page {page}, which does not name them"
+        for folio in printed[entry.name]:
+            n = physical[str(folio)]
+            assert body_start <= n < start - 1 and _named(pages[n], spellings), \
+                f"{entry.name} printed with page {folio}, which does not name them"
             checked += 1
     for person in book.people:
         if person.see:
             continue
         spellings = {person.name, *person.aliases}
-        for number, text in enumerate(pages[:start - 1], start=1):
-            if number > 3 and _named(text, spellings):  # after the title pages and contents
-                assert number in printed.get(person.name, []), f"page {number} names {person.name}"
+        for n in range(body_start, start - 1):
+            if _named(pages[n], spellings):
+                assert int(labels[n]) in printed.get(person.name, []), f"page {labels[n]} names {person.name}"
     return checked, sum(len(v) for v in printed.values())
 
 
@@ -313,11 +320,12 @@ def test_films_and_countries_indexes_in_both_outputs(tmp_path: Path, repo_root: 
     assert all(starts[t] % 2 == 1 for t in ("Index of People", "Index of Films", "Index of Countries"))
     pages = [_norm(p) for p in pdf_pages_text(pdf)]
     films_page = pages[starts["Index of Films"] - 1]
+    labels = pdf_page_labels(pdf)
     m = re.search(r"Salt Archive, The,? (\d+)", films_page)
-    assert m and int(m.group(1)) == starts["The Salt Archive"]
+    assert m and m.group(1) == labels[starts["The Salt Archive"] - 1]
     toc = next(p for p in pages if p.startswith("Contents"))
     for title in ("Index of People", "Index of Films", "Index of Countries"):
-        assert re.search(re.escape(title) + r"[ .]+" + str(starts[title]) + r"\b", toc), title
+        assert re.search(re.escape(title) + r"[ .]+" + labels[starts[title] - 1] + r"\b", toc), title
 
 
 def test_indexes_option_is_validated(tmp_path: Path) -> None:

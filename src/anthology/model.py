@@ -85,6 +85,7 @@ class Book:
     publisher: str = ""
     date: str = ""
     rights: str = ""
+    edition: str = ""
     description: str = ""
     cover: str = ""
     people: tuple[Person, ...] = ()

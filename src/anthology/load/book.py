@@ -100,6 +100,7 @@ def load_book(root: Path | str, diags: Diagnostics | None = None) -> tuple[Book 
         publisher=str(meta.get("publisher", "")),
         date=str(meta.get("date", "")),
         rights=str(meta.get("rights", "")),
+        edition=str(meta.get("edition", "")),
         description=str(meta.get("description", "")),
         cover=str(meta.get("cover", "")),
         people=people,

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import yaml
 
+from .. import paper
 from ..errors import Diagnostics
 from .text import decode
 from .yamlnodes import compose, is_null, kind, where
@@ -35,6 +36,7 @@ BOOK_KEYS: dict[str, str] = {
     "publisher": "str",
     "date": "date",
     "rights": "str",
+    "edition": "str",
     "description": "str",
     "cover": "path",
     "people": "path",
@@ -51,10 +53,11 @@ PDF_KEYS: dict[str, str] = {
     "bleed": "length",
     "marks": "marks",
     "margins": "str",
-    "gutter": "length",
+    "gutter": "str",  # a length, or "kdp" for KDP's table by page count
     "preset": "str",
-    "standard": "str",
+    "standard": "standard",
 }
+STANDARDS = ("pdf/a-3b", "pdf/a-2b", "pdf/ua-1", "pdf/x-4", "pdf/x-3")
 EPUB_KEYS: dict[str, str] = {
     "accessibility_summary": "str",
     "toc_title": "str",
@@ -313,6 +316,9 @@ class _Reader:
             if expected == "marks" and value.lower() not in MARKS:
                 self.error(v, "bad-marks", f"'{key}.{k.value}' must be one of: crop, cross, crop cross, none")
                 continue
+            if expected == "standard" and value.lower() not in STANDARDS:
+                self.error(v, "bad-standard", f"'{key}.{k.value}' must be one of: {', '.join(STANDARDS)}")
+                continue
             out[k.value] = value
         return out
 
@@ -370,6 +376,9 @@ def load_manifest(root: Path, diags: Diagnostics) -> Manifest | None:
             manifest.indexes = reader.indexes(value)
         elif expected == "pdf":
             manifest.pdf = reader.options(value, "pdf", PDF_KEYS)
+            _geometry, problem = paper.geometry(manifest.pdf)
+            if problem:
+                reader.error(value, "bad-pdf-options", problem)
         elif expected == "epub":
             manifest.epub = reader.options(value, "epub", EPUB_KEYS)
 

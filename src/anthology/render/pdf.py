@@ -1,4 +1,11 @@
-"""Book → HTML (Jinja) → PDF (WeasyPrint), with bookmarks, TOC page numbers and metadata."""
+"""Book → HTML (Jinja) → PDF (WeasyPrint): three documents laid out, merged, finished.
+
+The body (parts and chapters) is laid out first, numbered from 1; the indexes are laid
+out from the pages where each anchor landed; the front matter (half-title, title page,
+colophon, contents) last, its table of contents filled with those numbers. No number
+comes from a single-pass ``target-counter``, so all stay exact however the body is laid
+out. The merged PDF then gets exact page boxes, printer's marks and page labels.
+"""
 
 from __future__ import annotations
 
@@ -21,23 +28,11 @@ from weasyprint.text.fonts import FontConfiguration
 from ..errors import AnthologyError, Diagnostics
 from ..index import PeopleIndex, page_locators
 from ..model import Book
+from ..paper import Geometry, geometry
 from .context import AnyIndex, index_view, template_context
 from .fetcher import ConfinedFetcher
 from .html import THEME_DIR, render, stylesheet
-
-# Trim sizes (width, height). ISO sizes from ISO 216; the inch sizes are the common
-# trade formats offered by print-on-demand services.
-PAGE_SIZES: dict[str, tuple[str, str]] = {
-    "a4": ("210mm", "297mm"),
-    "a5": ("148mm", "210mm"),
-    "b5": ("176mm", "250mm"),
-    "letter": ("8.5in", "11in"),
-    "5x8in": ("5in", "8in"),
-    "5.25x8in": ("5.25in", "8in"),
-    "5.5x8.5in": ("5.5in", "8.5in"),
-    "6x9in": ("6in", "9in"),
-}
-_CUSTOM_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(mm|cm|in|pt)?\s*[x×]\s*(\d+(?:\.\d+)?)\s*(mm|cm|in|pt)\s*$")
+from .prepress import finish
 
 FONT_DIR = Path(font_source_serif_pro.font_directory)
 FONT_FACES = (  # (file, weight, style)
@@ -48,41 +43,14 @@ FONT_FACES = (  # (file, weight, style)
     ("SourceSerifPro-Bold.otf", 700, "normal"),
     ("SourceSerifPro-BoldIt.otf", 700, "italic"),
 )
+_BLANK = ('<!DOCTYPE html><html><head><style>@page { @top-left { content: none } @top-right { content: none } '
+          '@bottom-center { content: none } }</style></head><body></body></html>')
 
 
 @dataclass(frozen=True, slots=True)
 class PdfResult:
     data: bytes
     pages: int
-
-
-def page_size(value: str) -> tuple[str, str] | None:
-    """CSS width and height for a preset name or 'W x H' with units; None if invalid."""
-    key = value.strip().lower().replace(" ", "")
-    if key in PAGE_SIZES:
-        return PAGE_SIZES[key]
-    m = _CUSTOM_SIZE.match(value)
-    if m:
-        return f"{m.group(1)}{m.group(2) or m.group(4)}", f"{m.group(3)}{m.group(4)}"
-    return None
-
-
-def page_css(book: Book) -> str:
-    options = book.pdf
-    size = page_size(options.get("page", "a5"))
-    if size is None:
-        raise AnthologyError.single(
-            "anthology.yaml", 0, 0, "bad-page",
-            f"pdf.page '{options.get('page')}' is not a known size ({', '.join(PAGE_SIZES)}) "
-            "nor 'W x H' with units such as 140mm x 216mm",
-        )
-    rules = [f"size: {size[0]} {size[1]};"]
-    if "bleed" in options:
-        rules.append(f"bleed: {options['bleed']};")
-    marks = options.get("marks", "none").lower()
-    if marks != "none":
-        rules.append(f"marks: {marks};")
-    return "@page { " + " ".join(rules) + " }\n"
 
 
 def font_css() -> str:
@@ -124,89 +92,101 @@ def _source_date_epoch(when: datetime) -> Iterator[None]:
             os.environ["SOURCE_DATE_EPOCH"] = saved
 
 
+class _Layout:
+    """WeasyPrint with our stylesheets, fonts and confined fetcher, for one geometry."""
+
+    def __init__(self, book: Book, env: jinja2.Environment, geo: Geometry) -> None:
+        self.fetcher = ConfinedFetcher([book.root, THEME_DIR, FONT_DIR])
+        self.base = book.root.resolve().as_uri() + "/"
+        self.fonts = FontConfiguration()
+        self.sheets = [font_css() + geo.css(), stylesheet(env, "common.css"), stylesheet(env, "print.css")]
+
+    def __call__(self, source: str, first_page: int = 1) -> Document:
+        extra = f"@page :first {{ counter-reset: page {first_page} }}" if first_page != 1 else ""
+        stylesheets = [CSS(string=text, base_url=self.base, url_fetcher=self.fetcher, font_config=self.fonts)
+                       for text in [*self.sheets, extra] if text]
+        return HTML(string=source, base_url=self.base, url_fetcher=self.fetcher).render(
+            stylesheets=stylesheets, presentational_hints=False, font_config=self.fonts)
+
+
 def render_pdf(book: Book, env: jinja2.Environment, diags: Diagnostics, when: datetime,
                people: PeopleIndex | None = None, indexes: list[AnyIndex] | None = None) -> PdfResult:
-    """Lay out the book as three documents, then merge their pages.
-
-    The body (parts and chapters) is laid out first, its page counter starting after the
-    front matter; the indexes are laid out from the pages where each anchor landed; the
-    front matter last, its table of contents filled with those page numbers. No page number
-    comes from a single-pass ``target-counter``, so all stay exact however the body is laid
-    out (in one piece or, later, chapter by chapter).
-    """
+    """Lay out, merge and finish the book's PDF."""
+    geo, problem = geometry(dict(book.pdf))
+    if geo is None:
+        raise AnthologyError.single("anthology.yaml", 0, 0, "bad-pdf-options", problem)
     indexes = indexes or []
     context = template_context(book, people, indexes, lambda entry_id: f"#{entry_id}")
     href = lambda target: f"#{target}"  # noqa: E731
-    fetcher = ConfinedFetcher([book.root, THEME_DIR, FONT_DIR])
-    base = book.root.resolve().as_uri() + "/"
-    fonts = FontConfiguration()
-    sheets = [font_css() + page_css(book), stylesheet(env, "common.css"), stylesheet(env, "print.css")]
+    body_html = render(env, book.root, "book.html.j2", book=book, output="pdf", href=href, **context)
 
-    def layout(source: str, first_page: int = 1) -> Document:
-        extra = f"@page :first {{ counter-reset: page {first_page} }}" if first_page != 1 else ""
-        stylesheets = [CSS(string=text, base_url=base, url_fetcher=fetcher, font_config=fonts)
-                       for text in [*sheets, extra] if text]
-        return HTML(string=source, base_url=base, url_fetcher=fetcher).render(
-            stylesheets=stylesheets, presentational_hints=False, font_config=fonts)
-
-    def front(numbers: dict[str, int]) -> Document:
-        return layout(render(
+    def front_html(numbers: dict[str, int]) -> str:
+        return render(
             env, book.root, "front_matter.html.j2", book=book, output="pdf", href=href,
             page=lambda target: str(numbers.get(target, 999)),
             meta={"modified": when.strftime("%Y-%m-%dT%H:%M:%SZ")},
             toc_title=book.epub.get("toc_title", "Contents"), **context,
-        ))
+        )
 
-    body_html = render(env, book.root, "book.html.j2", book=book, output="pdf", href=href, **context)
     logger = logging.getLogger("weasyprint")
     capture = _Capture()
     logger.addHandler(capture)
     try:
         with _source_date_epoch(when):
-            blank = layout(_BLANK)
-            front_doc = front({})
-            for _attempt in range(3):
-                front_pages = _even(list(front_doc.pages), blank)
-                first = len(front_pages) + 1
-                body_doc = layout(body_html, first)
-                body_pages = list(body_doc.pages)
-                page_of = _anchors(body_pages, first)
-                tail: list = []
-                index_pages: list = []
-                if indexes:
-                    last = first + len(body_pages) - 1
-                    tail = [blank.pages[0]] if last % 2 else []  # the indexes open on a recto
-                    start = last + len(tail) + 1
-                    views = [index_view(ix, partial(page_locators, page_of=page_of)) for ix in indexes]
-                    index_doc = layout(render(env, book.root, "index_document.html.j2", book=book, output="pdf",
-                                              href=href, indexes=views), start)
-                    index_pages = list(index_doc.pages)
-                    page_of.update(_anchors(index_pages, start))
-                front_doc = front(page_of)
-                if len(_even(list(front_doc.pages), blank)) == len(front_pages):
+            for _attempt in range(2):  # a second pass only when KDP's gutter changes with the page count
+                layout = _Layout(book, env, geo)
+                pages, front_count, page_of = _lay_out(layout, body_html, front_html, indexes, env, book, href)
+                wanted = geo.with_pages(len(pages))
+                if wanted == geo:
                     break
-            pages = _even(list(front_doc.pages), blank) + body_pages + tail + index_pages
-            if people is not None:
-                _check_locators(people, page_of, diags)
-            data = front_doc.copy(pages).write_pdf(attachments=[], pdf_identifier=_identifier(book))
+                geo = wanted
+            data = pages[0].document.copy([p.page for p in pages]).write_pdf(
+                attachments=[], pdf_identifier=_identifier(book), pdf_variant=_variant(book))
+            data = finish(data, geo, front_count)
     finally:
         logger.removeHandler(capture)
+    if people is not None:
+        _check_locators(people, page_of, diags)
     missing = {m.group(1) for m in map(_NOTDEF.search, capture.messages) if m}
     _report_missing_glyphs(book, missing, diags)
-    for url in dict.fromkeys(fetcher.refused):
+    for url in dict.fromkeys(layout.fetcher.refused):
         name = url.rsplit("/", 1)[-1]
         owner = next((c.source for c in book.chapters if name and name in c.body_html), "templates")
         diags.warning(owner, 0, 0, "resource-refused", f"not read: {url} (outside the project or remote)")
     return PdfResult(data, len(pages))
 
 
-_BLANK = '<!DOCTYPE html><html><head><style>@page { @top-left { content: none } @top-right { content: none } ' \
-         '@bottom-center { content: none } }</style></head><body></body></html>'
+@dataclass(frozen=True, slots=True)
+class _Placed:
+    """A laid-out page and the document it came from (its fonts, metadata)."""
+
+    page: object
+    document: Document
 
 
-def _even(pages: list, blank: Document) -> list:
-    """Front matter ends on a verso, so that the book's first page is a recto."""
-    return pages + [blank.pages[0]] if len(pages) % 2 else pages
+def _lay_out(layout: _Layout, body_html: str, front_html, indexes: list[AnyIndex], env: jinja2.Environment,
+             book: Book, href) -> tuple[list[_Placed], int, dict[str, int]]:
+    """Body, then indexes, then front matter; returns the merged pages, the front matter's
+    page count and where each anchor landed (printed page numbers)."""
+    blank = layout(_BLANK)
+    body = layout(body_html)
+    page_of = _anchors(body.pages, 1)
+    tail: list[_Placed] = []
+    if indexes:
+        last = len(body.pages)
+        pad = [_Placed(blank.pages[0], blank)] if last % 2 else []  # the indexes open on a recto
+        start = last + len(pad) + 1
+        views = [index_view(ix, partial(page_locators, page_of=page_of)) for ix in indexes]
+        index_doc = layout(render(env, book.root, "index_document.html.j2", book=book, output="pdf",
+                                  href=href, indexes=views), start)
+        page_of.update(_anchors(index_doc.pages, start))
+        tail = pad + [_Placed(p, index_doc) for p in index_doc.pages]
+    front = layout(front_html(page_of))
+    front_pages = [_Placed(p, front) for p in front.pages]
+    if len(front_pages) % 2:  # the front matter ends on a verso: page 1 is a recto
+        front_pages.append(_Placed(blank.pages[0], blank))
+    pages = front_pages + [_Placed(p, body) for p in body.pages] + tail
+    return pages, len(front_pages), page_of
 
 
 def _anchors(pages: list, first: int) -> dict[str, int]:
@@ -217,6 +197,11 @@ def _anchors(pages: list, first: int) -> dict[str, int]:
         for anchor in page.anchors:
             found.setdefault(anchor, number)
     return found
+
+
+def _variant(book: Book) -> str | None:
+    standard = str(book.pdf.get("standard", "")).lower()
+    return standard or None
 
 
 def _check_locators(index: PeopleIndex, page_of: dict[str, int], diags: Diagnostics) -> None:
