@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint clean
+.PHONY: demo test lint clean ace
 
 demo: $(VENV)/.installed
 	$(BIN)/anthology build .
@@ -30,3 +30,12 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 
 clean:
 	rm -rf build .anthology-cache
+
+# Optional: DAISY Ace for the accessibility test (tests/test_accessibility.py skips without it).
+# Needs Debian's chromium; Puppeteer must not download a browser of its own.
+ace:
+	command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+	PUPPETEER_SKIP_DOWNLOAD=1 PUPPETEER_SKIP_CHROMIUM_DOWNLOAD=1 \
+	  npm install --no-audit --no-fund --prefix .ace @daisy/ace-cli@1.4.6
+	ANTHOLOGY_ACE=$(CURDIR)/.ace/node_modules/.bin/ace-cli PUPPETEER_EXECUTABLE_PATH=/usr/bin/chromium \
+	  $(BIN)/pytest -q tests/test_accessibility.py

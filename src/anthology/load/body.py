@@ -132,11 +132,14 @@ def resolve_blog_syntax(text: str, front: dict[str, Any], src: Source, diags: Di
 
 def render_markdown(text: str, src: Source, title: str, diags: Diagnostics) -> Body:
     tokens = _md.parse(text)
-    for tok in tokens:
-        # A body's headings nest under the chapter title: '#' becomes a section heading.
-        if tok.type in ("heading_open", "heading_close"):
-            tok.tag = f"h{min(int(tok.tag[1]) + 1, 6)}"
     _drop_heading_repeating_title(tokens, title)
+    # A body's headings nest under the chapter title (h1): the shallowest becomes h2, so a
+    # review that starts its sections at '##' does not skip a level.
+    levels = [int(tok.tag[1]) for tok in tokens if tok.type == "heading_open"]
+    shift = 2 - min(levels) if levels else 0
+    for tok in tokens:
+        if tok.type in ("heading_open", "heading_close"):
+            tok.tag = f"h{min(max(int(tok.tag[1]) + shift, 2), 6)}"
     raw = _md.renderer.render(tokens, _md.options, {})
     return _finish(raw, src, diags, _image_lines(tokens, src.first_line))
 

@@ -160,11 +160,21 @@ def render_epub(book: Book, env: jinja2.Environment, modified: datetime, assets:
     out.add_item(epub.EpubNcx())
 
     buffer = io.BytesIO()
-    epub.write_epub(buffer, out, {
+    writer = _Writer(buffer, out, {
         "epub3_landmark": False, "epub2_guide": False, "epub3_pages": False,
         "mtime": modified, "raise_exceptions": True,
     })
+    writer.process()
+    writer.write()
     return repack(buffer.getvalue(), modified)
+
+
+class _Writer(epub.EpubWriter):
+    """ebooklib's writer, with the package's language on <package xml:lang> (Ace's epub-lang)."""
+
+    def _write_opf_file(self, root: etree._Element) -> None:
+        root.set("{http://www.w3.org/XML/1998/namespace}lang", self.book.language)
+        super()._write_opf_file(root)
 
 
 def _accessibility(out: epub.EpubBook, book: Book) -> None:
@@ -182,7 +192,8 @@ def _accessibility(out: epub.EpubBook, book: Book) -> None:
     meta = [("schema:accessMode", m) for m in modes]
     meta += [("schema:accessModeSufficient", "textual")]
     meta += [("schema:accessibilityFeature", f) for f in features]
-    meta += [("schema:accessibilityHazard", "none"), ("schema:accessibilitySummary", summary)]
+    meta += [("schema:accessibilityHazard", "none"), ("schema:accessibilitySummary", summary),
+             ("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA")]
     for prop, value in meta:
         out.add_metadata(None, "meta", value, {"property": prop})
 
