@@ -7,8 +7,10 @@ import re
 from pathlib import Path
 
 import pytest
+from lxml import etree
 from pypdf import PdfReader
 from support import (
+    NS,
     copy_project,
     epub_names,
     epub_nav,
@@ -169,8 +171,8 @@ def test_seed_every_prose_line_is_its_own_paragraph(seed: tuple[Path, Path], see
     lines = (seed_root / "reviews" / "escape.txt").read_text(encoding="utf-8").split("\n")
     prose = [line for line in lines[4:] if line.strip()]
     assert len(prose) == 32
-    chapter = epub_read(epub, "EPUB/ch-escape.xhtml").decode()
-    paragraphs = re.findall(r"<p>(.*?)</p>", chapter, re.DOTALL)
+    root = etree.fromstring(epub_read(epub, "EPUB/ch-escape.xhtml"))
+    paragraphs = ["".join(p.itertext()) for p in root.xpath("//x:div[@class='chapter-body']/x:p", namespaces=NS)]
     assert len(paragraphs) == 32
     assert paragraphs[0] == prose[0]
     assert paragraphs[-1] == prose[-1]

@@ -66,12 +66,14 @@ def build(book: Book, out_dir: Path, diags: Diagnostics, *, pdf: bool = True, ep
     slug = slugify(book.title)
     rendered: dict[Path, bytes] = {}
     result = BuildResult()
+    # The EPUB carries the print edition's page numbers, so it needs the PDF's layout too.
+    pdf_result = render_pdf(book, env, diags, when, people, indexes)
     if pdf:
-        pdf_result = render_pdf(book, env, diags, when, people, indexes)
         rendered[out_dir / f"{slug}.pdf"] = pdf_result.data
         result.pages = pdf_result.pages
     if epub:
-        rendered[out_dir / f"{slug}.epub"] = render_epub(book, env, when, read_assets(book), people, indexes)
+        rendered[out_dir / f"{slug}.epub"] = render_epub(book, env, when, read_assets(book), people, indexes,
+                                                         pdf_result.breaks)
     try:
         write_all_atomic(rendered)
     except OSError as exc:

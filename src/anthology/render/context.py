@@ -9,17 +9,17 @@ from typing import Any
 from ..index import NOTES, BookIndex, PeopleIndex, view
 from ..index import Shown as Shown
 from ..model import Book, Chapter, Part
+from .pagelist import PageBreak, marker, with_block_ids
 
 AnyIndex = PeopleIndex | BookIndex
 
 
 def with_anchors(book: Book, people: PeopleIndex | None) -> Book:
-    """The book whose chapter bodies carry the index's mention anchors."""
-    if people is None:
-        return book
+    """The book whose chapter bodies carry the index's mention anchors and block ids."""
 
     def anchored(chapter: Chapter) -> Chapter:
-        return replace(chapter, body_html=people.bodies.get(chapter.id, chapter.body_html))
+        body = people.bodies.get(chapter.id, chapter.body_html) if people is not None else chapter.body_html
+        return replace(chapter, body_html=with_block_ids(body, chapter.id))
 
     entries = tuple(
         replace(e, chapters=tuple(anchored(c) for c in e.chapters)) if isinstance(e, Part) else anchored(e)
@@ -35,8 +35,13 @@ def index_view(ix: AnyIndex, shown: Callable[[Any], list[Shown]]) -> dict[str, A
 
 
 def template_context(book: Book, people: PeopleIndex | None, indexes: list[AnyIndex],
-                     people_href: Callable[[str], str]) -> dict[str, Any]:
-    """Variables shared by the PDF and EPUB templates."""
+                     people_href: Callable[[str], str], breaks: list[PageBreak] | None = None) -> dict[str, Any]:
+    """Variables shared by the PDF and EPUB templates. ``breaks``: the print edition's page
+    breaks, for the EPUB's pagebreak markers (none in the PDF itself)."""
+
+    def pagebreaks(section_id: str) -> str:
+        """Markers for the print pages that begin at the start of this chapter or part."""
+        return "".join(marker(b.label) for b in breaks or () if b.section == section_id and not b.block)
 
     def person_ref(chapter_id: str, credit: int, name: int) -> dict[str, str] | None:
         if people is None:
@@ -46,5 +51,6 @@ def template_context(book: Book, people: PeopleIndex | None, indexes: list[AnyIn
 
     return {
         "person_ref": person_ref,
+        "pagebreaks": pagebreaks,
         "indexes": [{"id": ix.id, "key": ix.key, "title": ix.title} for ix in indexes],
     }

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from dataclasses import replace
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -24,6 +25,7 @@ from ..index import PeopleIndex, chapter_locators
 from ..model import Book, Chapter, Part
 from .context import AnyIndex, index_view, template_context
 from .html import render, stylesheet
+from .pagelist import PageBreak, insert_breaks
 
 CSS_PATH = "css/book.css"
 
@@ -60,11 +62,15 @@ def _well_formed(text: str, name: str) -> bytes:
 
 
 def render_epub(book: Book, env: jinja2.Environment, modified: datetime, assets: dict[str, bytes],
-                people: PeopleIndex | None = None, indexes: list[AnyIndex] | None = None) -> bytes:
-    """Build the EPUB in memory. ``assets`` maps project-relative image paths to bytes."""
+                people: PeopleIndex | None = None, indexes: list[AnyIndex] | None = None,
+                breaks: tuple[PageBreak, ...] = ()) -> bytes:
+    """Build the EPUB in memory. ``assets`` maps project-relative image paths to bytes;
+    ``breaks`` are the print edition's page breaks (pagebreak markers and page-list)."""
     indexes = indexes or []
     people_file = _file(people.id) if people is not None else ""
-    context = template_context(book, people, indexes, lambda entry_id: f"{people_file}#{entry_id}")
+    context = template_context(book, people, indexes, lambda entry_id: f"{people_file}#{entry_id}", list(breaks))
+    section_file = {c.id: _file(c.id) for c in book.chapters} | {p.id: _file(p.id) for p in book.parts}
+    page_list = [(b.label, f"{section_file[b.section]}#page-{b.label}") for b in breaks]
     out = epub.EpubBook()
     out.set_identifier(book.identifier)
     out.set_title(book.title)
@@ -82,7 +88,9 @@ def render_epub(book: Book, env: jinja2.Environment, modified: datetime, assets:
     if book.description:
         out.add_metadata("DC", "description", book.description)
 
-    _accessibility(out, book)
+    _accessibility(out, book, bool(breaks))
+    if breaks:  # the page numbers are the print edition's
+        out.add_metadata("DC", "source", book.identifier)
 
     css = stylesheet(env, "common.css") + "\n" + stylesheet(env, "epub.css")
     out.add_item(epub.EpubItem(uid="css", file_name=CSS_PATH, media_type="text/css", content=css.encode()))
@@ -103,20 +111,24 @@ def render_epub(book: Book, env: jinja2.Environment, modified: datetime, assets:
     if indexes:
         landmarks.append(("index", _file(indexes[0].id), indexes[0].title))
     nav_text = render(env, book.root, "nav.xhtml.j2", book=book, output="epub", href=_href,
-                      toc_title=toc_title, landmarks=landmarks, **context)
+                      toc_title=toc_title, landmarks=landmarks, page_list=page_list, **context)
     nav = epub.EpubItem(uid="nav", file_name="nav.xhtml", media_type="application/xhtml+xml",
                         content=_well_formed(nav_text, "nav.xhtml.j2"))
     nav.properties = ["nav"]
     out.add_item(nav)
 
     spine: list[epub.EpubItem | str] = [title_page, nav]
+    by_section: dict[str, list[PageBreak]] = {}
+    for b in breaks:
+        by_section.setdefault(b.section, []).append(b)
     toc: list[object] = []
 
     def chapter_item(chapter: Chapter) -> epub.EpubItem:
         item = epub.EpubItem(
             uid=chapter.id, file_name=_file(chapter.id), media_type="application/xhtml+xml",
-            content=_document(env, book, "chapter.html.j2", chapter.lang, chapter.title,
-                              "chapter-page", chapter=chapter, **context),
+            content=_document(env, book, "chapter.html.j2", chapter.lang, chapter.title, "chapter-page",
+                              chapter=replace(chapter, body_html=insert_breaks(chapter.body_html, by_section.get(
+                                  chapter.id, []))), **context),
         )
         out.add_item(item)
         spine.append(item)
@@ -177,11 +189,13 @@ class _Writer(epub.EpubWriter):
         super()._write_opf_file(root)
 
 
-def _accessibility(out: epub.EpubBook, book: Book) -> None:
+def _accessibility(out: epub.EpubBook, book: Book, pages: bool) -> None:
     """schema.org accessibility metadata (EPUB Accessibility 1.1 discovery fields)."""
     has_images = any(c.images for c in book.chapters)
     modes = ["textual"] + (["visual"] if has_images else [])
     features = ["structuralNavigation", "tableOfContents", "readingOrder"]
+    if pages:
+        features += ["printPageNumbers", "pageBreakMarkers", "pageNavigation"]
     if has_images:
         features.append("alternativeText")
     summary = book.epub.get(

@@ -32,6 +32,7 @@ from ..paper import Geometry, geometry
 from .context import AnyIndex, index_view, template_context
 from .fetcher import ConfinedFetcher
 from .html import THEME_DIR, render, stylesheet
+from .pagelist import PageBreak, find_breaks
 from .prepress import finish
 
 FONT_DIR = Path(font_source_serif_pro.font_directory)
@@ -51,6 +52,7 @@ _BLANK = ('<!DOCTYPE html><html><head><style>@page { @top-left { content: none }
 class PdfResult:
     data: bytes
     pages: int
+    breaks: tuple[PageBreak, ...] = ()  # where each page of the body begins, for the EPUB
 
 
 def font_css() -> str:
@@ -135,7 +137,8 @@ def render_pdf(book: Book, env: jinja2.Environment, diags: Diagnostics, when: da
         with _source_date_epoch(when):
             for _attempt in range(2):  # a second pass only when KDP's gutter changes with the page count
                 layout = _Layout(book, env, geo)
-                pages, front_count, page_of = _lay_out(layout, body_html, front_html, indexes, env, book, href)
+                pages, front_count, page_of, breaks = _lay_out(layout, body_html, front_html, indexes, env, book,
+                                                               href)
                 wanted = geo.with_pages(len(pages))
                 if wanted == geo:
                     break
@@ -153,7 +156,7 @@ def render_pdf(book: Book, env: jinja2.Environment, diags: Diagnostics, when: da
         name = url.rsplit("/", 1)[-1]
         owner = next((c.source for c in book.chapters if name and name in c.body_html), "templates")
         diags.warning(owner, 0, 0, "resource-refused", f"not read: {url} (outside the project or remote)")
-    return PdfResult(data, len(pages))
+    return PdfResult(data, len(pages), tuple(breaks))
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,12 +168,13 @@ class _Placed:
 
 
 def _lay_out(layout: _Layout, body_html: str, front_html, indexes: list[AnyIndex], env: jinja2.Environment,
-             book: Book, href) -> tuple[list[_Placed], int, dict[str, int]]:
+             book: Book, href) -> tuple[list[_Placed], int, dict[str, int], list[PageBreak]]:
     """Body, then indexes, then front matter; returns the merged pages, the front matter's
-    page count and where each anchor landed (printed page numbers)."""
+    page count, where each anchor landed (printed page numbers) and where each page begins."""
     blank = layout(_BLANK)
     body = layout(body_html)
     page_of = _anchors(body.pages, 1)
+    breaks = find_breaks(body.pages, 1)
     tail: list[_Placed] = []
     if indexes:
         last = len(body.pages)
@@ -186,7 +190,7 @@ def _lay_out(layout: _Layout, body_html: str, front_html, indexes: list[AnyIndex
     if len(front_pages) % 2:  # the front matter ends on a verso: page 1 is a recto
         front_pages.append(_Placed(blank.pages[0], blank))
     pages = front_pages + [_Placed(p, body) for p in body.pages] + tail
-    return pages, len(front_pages), page_of
+    return pages, len(front_pages), page_of, breaks
 
 
 def _anchors(pages: list, first: int) -> dict[str, int]:
