@@ -91,6 +91,7 @@ def render_epub(book: Book, env: jinja2.Environment, modified: datetime, assets:
     _accessibility(out, book, bool(breaks))
     if breaks:  # the page numbers are the print edition's
         out.add_metadata("DC", "source", book.identifier)
+        out.add_metadata(None, "meta", book.identifier, {"property": "pageBreakSource"})
 
     css = stylesheet(env, "common.css") + "\n" + stylesheet(env, "epub.css")
     out.add_item(epub.EpubItem(uid="css", file_name=CSS_PATH, media_type="text/css", content=css.encode()))
