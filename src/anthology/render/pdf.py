@@ -21,7 +21,9 @@ from functools import partial
 from pathlib import Path
 
 import font_source_serif_pro
+import fontpkg_amiri
 import jinja2
+import noto_cjk_sans_jp_regular
 from weasyprint import CSS, HTML, Document
 from weasyprint.text.fonts import FontConfiguration
 
@@ -44,6 +46,17 @@ FONT_FACES = (  # (file, weight, style)
     ("SourceSerifPro-Bold.otf", 700, "normal"),
     ("SourceSerifPro-BoldIt.otf", 700, "italic"),
 )
+# Fallbacks for scripts Source Serif lacks, tried in this order after it (OFL, from PyPI).
+CJK_FONT = Path(str(noto_cjk_sans_jp_regular.FONT_PATH))
+ARABIC_DIR = Path(fontpkg_amiri.ROOT) / "files"
+FALLBACK_FACES = (  # (family, file, weight, style)
+    ("Fallback CJK", CJK_FONT, 400, "normal"),
+    ("Fallback Arabic", ARABIC_DIR / "Amiri-Regular.ttf", 400, "normal"),
+    ("Fallback Arabic", ARABIC_DIR / "Amiri-Italic.ttf", 400, "italic"),
+    ("Fallback Arabic", ARABIC_DIR / "Amiri-Bold.ttf", 700, "normal"),
+    ("Fallback Arabic", ARABIC_DIR / "Amiri-BoldItalic.ttf", 700, "italic"),
+)
+FONT_ROOTS = [FONT_DIR, CJK_FONT.parent, ARABIC_DIR]
 _BLANK = ('<!DOCTYPE html><html><head><style>@page { @top-left { content: none } @top-right { content: none } '
           '@bottom-center { content: none } }</style></head><body></body></html>')
 
@@ -56,14 +69,13 @@ class PdfResult:
 
 
 def font_css() -> str:
-    faces = []
-    for name, weight, style in FONT_FACES:
-        url = (FONT_DIR / name).as_uri()
-        faces.append(
-            f'@font-face {{ font-family: "Source Serif"; src: url("{url}"); '
-            f"font-weight: {weight}; font-style: {style}; }}"
-        )
-    return "\n".join(faces) + "\n"
+    faces = [("Source Serif", FONT_DIR / name, weight, style) for name, weight, style in FONT_FACES]
+    rules = [
+        f'@font-face {{ font-family: "{family}"; src: url("{path.as_uri()}"); '
+        f"font-weight: {weight}; font-style: {style}; }}"
+        for family, path, weight, style in [*faces, *FALLBACK_FACES]
+    ]
+    return "\n".join(rules) + "\n"
 
 
 _NOTDEF = re.compile(r'unsupported by fonts: "(.+)" \((U\+[0-9A-F]+)\)')
@@ -98,7 +110,7 @@ class _Layout:
     """WeasyPrint with our stylesheets, fonts and confined fetcher, for one geometry."""
 
     def __init__(self, book: Book, env: jinja2.Environment, geo: Geometry) -> None:
-        self.fetcher = ConfinedFetcher([book.root, THEME_DIR, FONT_DIR])
+        self.fetcher = ConfinedFetcher([book.root, THEME_DIR, *FONT_ROOTS])
         self.base = book.root.resolve().as_uri() + "/"
         self.fonts = FontConfiguration()
         self.sheets = [font_css() + geo.css(), stylesheet(env, "common.css"), stylesheet(env, "print.css")]
