@@ -149,7 +149,7 @@ def test_reordering_the_manifest_reorders_both_outputs(tmp_path: Path, repo_root
     titles = [by_file[f].title for f in reordered] + [INDEX]
     assert [t for _, t, _ in epub_nav(epub)] == titles
     assert [t for _, t, _ in pdf_outline(pdf) if t != "Contents"] == titles
-    assert epub_spine(epub)[2:] == [by_file[f].id for f in reordered] + ["index-people"]
+    assert epub_spine(epub)[3:] == [by_file[f].id for f in reordered] + ["index-people"]
 
 
 # -- content ------------------------------------------------------------------------------

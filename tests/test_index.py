@@ -138,7 +138,7 @@ def test_mentions_cross_line_breaks_take_possessives_and_skip_urls(tmp_path: Pat
     index = build_index(book)
     entry = next(e for e in index.entries if e.name == "Ann Lee-Smith")
     assert entry.mentions == 2  # across the line break, and the link text; not inside the URL
-    assert "Lee-Smith</span>'s" in index.bodies[book.chapters[0].id]
+    assert "Lee-Smith</span>’s" in index.bodies[book.chapters[0].id]  # typographic apostrophe
 
 
 def test_people_command_prints_text_and_json(seed_root: Path, capsys: pytest.CaptureFixture[str]) -> None:

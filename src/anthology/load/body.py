@@ -48,7 +48,25 @@ IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
                ".gif": "image/gif", ".webp": "image/webp"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
-_md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+# Typographic quotes by language (markdown-it's smartquotes): double open/close, single open/close.
+QUOTES: dict[str, tuple[str, str, str, str]] = {
+    "en": ("“", "”", "‘", "’"), "fr": ("«\u00a0", "\u00a0»", "“", "”"), "pt": ("“", "”", "‘", "’"),
+    "es": ("«", "»", "“", "”"), "it": ("«", "»", "“", "”"), "de": ("„", "“", "‚", "‘"),
+    "nl": ("“", "”", "‘", "’"), "pl": ("„", "”", "‚", "’"), "sv": ("”", "”", "’", "’"),
+    "da": ("»", "«", "›", "‹"), "no": ("«", "»", "‘", "’"), "ru": ("«", "»", "„", "“"),
+    "ja": ("「", "」", "『", "』"), "zh": ("“", "”", "‘", "’"), "ko": ("“", "”", "‘", "’"),
+}
+_parsers: dict[tuple[str, ...], MarkdownIt] = {}
+
+
+def _markdown(lang: str) -> MarkdownIt:
+    """A CommonMark parser whose straight quotes become the language's typographic ones."""
+    primary = lang.split("-")[0].lower()
+    quotes = QUOTES.get(primary, QUOTES["en"])
+    if quotes not in _parsers:
+        md = MarkdownIt("commonmark", {"html": True, "typographer": True, "quotes": list(quotes)})
+        _parsers[quotes] = md.enable(["table", "strikethrough", "smartquotes"])
+    return _parsers[quotes]
 
 
 @dataclass(slots=True)
@@ -130,8 +148,9 @@ def resolve_blog_syntax(text: str, front: dict[str, Any], src: Source, diags: Di
 
 # -- markdown ------------------------------------------------------------------------------
 
-def render_markdown(text: str, src: Source, title: str, diags: Diagnostics) -> Body:
-    tokens = _md.parse(text)
+def render_markdown(text: str, src: Source, title: str, diags: Diagnostics, lang: str = "en") -> Body:
+    md = _markdown(lang)
+    tokens = md.parse(text)
     _drop_heading_repeating_title(tokens, title)
     # A body's headings nest under the chapter title (h1): the shallowest becomes h2, so a
     # review that starts its sections at '##' does not skip a level.
@@ -140,7 +159,7 @@ def render_markdown(text: str, src: Source, title: str, diags: Diagnostics) -> B
     for tok in tokens:
         if tok.type in ("heading_open", "heading_close"):
             tok.tag = f"h{min(max(int(tok.tag[1]) + shift, 2), 6)}"
-    raw = _md.renderer.render(tokens, _md.options, {})
+    raw = md.renderer.render(tokens, md.options, {})
     return _finish(raw, src, diags, _image_lines(tokens, src.first_line))
 
 

@@ -57,7 +57,7 @@ def load_book(root: Path | str, diags: Diagnostics | None = None) -> tuple[Book 
 
     def chapter(ref: ChapterRef, part_id: str) -> Chapter | None:
         file = ref.path.relative_to(root.resolve()).as_posix()
-        review = parse_review(ref.path, root, file, diags, ref.title)
+        review = parse_review(ref.path, root, file, diags, ref.title, ref.language, language)
         if review is None:
             return None
         return Chapter(

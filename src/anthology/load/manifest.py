@@ -369,6 +369,9 @@ def load_manifest(root: Path, diags: Diagnostics) -> Manifest | None:
             manifest.meta[name] = date
         elif expected == "path":
             target = reader.path(value, name)
+            if target is not None and name == "cover" and target.suffix.lower() not in (".png", ".jpg", ".jpeg"):
+                reader.error(value, "cover-type", "the cover must be a PNG or JPEG image (stores ask for JPEG)")
+                target = None
             manifest.meta[name] = target.relative_to(root.resolve()).as_posix() if target else ""
         elif expected == "chapters":
             manifest.entries = reader.chapters(value, in_part=False)

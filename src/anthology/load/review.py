@@ -244,7 +244,7 @@ def parse_header(lines: list[str], start: int, first_line: int) -> tuple[list[_H
 # -- the whole file ------------------------------------------------------------------------
 
 def parse_review(path: Path, root: Path, file: str, diags: Diagnostics,
-                 title_override: str = "") -> Review | None:
+                 title_override: str = "", lang: str = "", default_lang: str = "en") -> Review | None:
     """Parse one review file. Errors and warnings go to ``diags``; None when unusable."""
     text = read_text(path, file, diags)
     if text is None:
@@ -312,7 +312,7 @@ def parse_review(path: Path, root: Path, file: str, diags: Diagnostics,
     src = bodies.Source(root, file, path, first_line + i, text)
     if is_markdown:
         body_text = bodies.resolve_blog_syntax(body_text, front, src, diags)
-        body = bodies.render_markdown(body_text, src, title, diags)
+        body = bodies.render_markdown(body_text, src, title, diags, lang or fields.get("lang", "") or default_lang)
     else:
         body = bodies.render_text(body_text, src, diags)
     if not body.html.strip():

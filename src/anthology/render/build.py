@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ..errors import AnthologyError, Diagnostics
 from ..index import build_indexes
+from ..load.body import IMAGE_TYPES
 from ..load.book import slugify
 from ..model import Book
 from .context import with_anchors
@@ -54,6 +55,16 @@ def read_assets(book: Book) -> dict[str, bytes]:
     return assets
 
 
+def read_cover(book: Book) -> tuple[str, str, bytes] | None:
+    """The manifest's cover image: (path in the EPUB, media type, bytes), or None."""
+    if not book.cover:
+        return None
+    path = book.root / book.cover
+    if not ConfinedFetcher([book.root]).allows(path) or not path.is_file():
+        return None
+    return book.cover, IMAGE_TYPES[path.suffix.lower()], path.read_bytes()
+
+
 def build(book: Book, out_dir: Path, diags: Diagnostics, *, pdf: bool = True, epub: bool = True) -> BuildResult:
     """Render the requested outputs, then write them; on any failure nothing is replaced."""
     started = time.monotonic()
@@ -73,7 +84,7 @@ def build(book: Book, out_dir: Path, diags: Diagnostics, *, pdf: bool = True, ep
         result.pages = pdf_result.pages
     if epub:
         rendered[out_dir / f"{slug}.epub"] = render_epub(book, env, when, read_assets(book), people, indexes,
-                                                         pdf_result.breaks)
+                                                         pdf_result.breaks, read_cover(book))
     try:
         write_all_atomic(rendered)
     except OSError as exc:

@@ -24,8 +24,10 @@ from ..errors import AnthologyError
 from ..index import PeopleIndex, chapter_locators
 from ..model import Book, Chapter, Part
 from .context import AnyIndex, index_view, template_context
+from .cover import generated_cover
 from .html import render, stylesheet
 from .pagelist import PageBreak, insert_breaks
+from .pdf import FONT_DIR
 
 CSS_PATH = "css/book.css"
 
@@ -63,7 +65,7 @@ def _well_formed(text: str, name: str) -> bytes:
 
 def render_epub(book: Book, env: jinja2.Environment, modified: datetime, assets: dict[str, bytes],
                 people: PeopleIndex | None = None, indexes: list[AnyIndex] | None = None,
-                breaks: tuple[PageBreak, ...] = ()) -> bytes:
+                breaks: tuple[PageBreak, ...] = (), cover: tuple[str, str, bytes] | None = None) -> bytes:
     """Build the EPUB in memory. ``assets`` maps project-relative image paths to bytes;
     ``breaks`` are the print edition's page breaks (pagebreak markers and page-list)."""
     indexes = indexes or []
@@ -96,6 +98,7 @@ def render_epub(book: Book, env: jinja2.Environment, modified: datetime, assets:
     css = stylesheet(env, "common.css") + "\n" + stylesheet(env, "epub.css")
     out.add_item(epub.EpubItem(uid="css", file_name=CSS_PATH, media_type="text/css", content=css.encode()))
 
+    cover_item = _cover(out, book, env, cover, context)
     title_page = epub.EpubItem(
         uid="titlepage", file_name=_file("titlepage"), media_type="application/xhtml+xml",
         content=_document(env, book, "title_page.html.j2", book.language, book.title, "front", **context),
@@ -105,6 +108,7 @@ def render_epub(book: Book, env: jinja2.Environment, modified: datetime, assets:
     toc_title = book.epub.get("toc_title", "Contents")
     first = book.entries[0].id if book.entries else "titlepage"
     landmarks = [
+        ("cover", _file("cover"), "Cover"),
         ("titlepage", _file("titlepage"), "Title page"),
         ("toc", "nav.xhtml#toc", toc_title),
         ("bodymatter", _file(first), "Start of content"),
@@ -118,7 +122,7 @@ def render_epub(book: Book, env: jinja2.Environment, modified: datetime, assets:
     nav.properties = ["nav"]
     out.add_item(nav)
 
-    spine: list[epub.EpubItem | str] = [title_page, nav]
+    spine: list[epub.EpubItem | str] = [cover_item, title_page, nav]
     by_section: dict[str, list[PageBreak]] = {}
     for b in breaks:
         by_section.setdefault(b.section, []).append(b)
@@ -188,6 +192,21 @@ class _Writer(epub.EpubWriter):
     def _write_opf_file(self, root: etree._Element) -> None:
         root.set("{http://www.w3.org/XML/1998/namespace}lang", self.book.language)
         super()._write_opf_file(root)
+
+
+def _cover(out: epub.EpubBook, book: Book, env: jinja2.Environment, cover: tuple[str, str, bytes] | None,
+           context: dict[str, Any]) -> epub.EpubItem:
+    """The cover image (``cover``: path in the EPUB, media type, bytes) and its page."""
+    path, media_type, data = cover or ("images/cover.png", "image/png", generated_cover(book, FONT_DIR))
+    image = epub.EpubItem(uid="cover-image", file_name=path, media_type=media_type, content=data)
+    image.properties = ["cover-image"]
+    out.add_item(image)
+    out.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})
+    page = epub.EpubItem(uid="cover", file_name=_file("cover"), media_type="application/xhtml+xml",
+                         content=_document(env, book, "cover.html.j2", book.language, book.title, "cover-page",
+                                           cover_src=path, **context))
+    out.add_item(page)
+    return page
 
 
 def _accessibility(out: epub.EpubBook, book: Book, pages: bool) -> None:
