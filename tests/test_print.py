@@ -174,3 +174,44 @@ def test_page_list_markers_sit_where_the_print_pages_begin(repo_root: Path, tmp_
         assert following in page_text[:80], f"page {a.text} does not begin with {following!r}"
         checked += 1
     assert checked >= len(entries) * 0.8
+
+
+# -- cover and languages ------------------------------------------------------------------------
+
+def test_generated_cover_is_the_cover_image_and_first_page(tmp_path: Path, seed_root: Path) -> None:
+    result, _ = build(seed_root, tmp_path, pdf=False)
+    epub = result.outputs["epub"]
+    opf = epub_read(epub, "EPUB/content.opf").decode()
+    assert re.search(r'<item href="images/cover.png" id="cover-image" media-type="image/png" '
+                     r'properties="cover-image"/>', opf)
+    assert re.search(r'<meta name="cover" content="cover-image"(/>|></meta>)', opf)
+    assert re.search(r'<spine[^>]*>\s*<itemref idref="cover"/>', opf)
+    nav = epub_read(epub, "EPUB/nav.xhtml").decode()
+    assert 'epub:type="cover" href="cover.xhtml"' in nav
+    from PIL import Image
+
+    with Image.open(__import__("io").BytesIO(epub_read(epub, "EPUB/images/cover.png"))) as image:
+        assert image.size == (1600, 2560)
+
+
+def test_manifest_cover_is_used(tmp_path: Path, seed_root: Path) -> None:
+    from PIL import Image
+
+    project = tmp_path / "seed"
+    shutil.copytree(seed_root, project)
+    (project / "assets").mkdir()
+    Image.new("RGB", (400, 640), (200, 30, 30)).save(project / "assets" / "cover.jpg")
+    manifest = project / "anthology.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8") + "cover: assets/cover.jpg\n", encoding="utf-8")
+    result, _ = build(project, project / "build", pdf=False)
+    epub = result.outputs["epub"]
+    opf = epub_read(epub, "EPUB/content.opf").decode()
+    assert 'href="assets/cover.jpg" id="cover-image" media-type="image/jpeg" properties="cover-image"' in opf
+    assert epubcheck_messages(epub) == []
+
+
+def test_a_french_chapter_gets_french_quotes_and_lang(repo_root: Path, tmp_path: Path) -> None:
+    result, _ = build(repo_root, tmp_path, pdf=False)
+    chapter = epub_read(result.outputs["epub"], "EPUB/ch-le-passeur-de-zeebruges.xhtml").decode()
+    assert 'lang="fr" xml:lang="fr"' in chapter
+    assert "«" in chapter and '"' not in re.sub(r"<[^>]+>", "", chapter)
