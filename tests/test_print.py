@@ -10,7 +10,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 from lxml import etree
-from support import NS, epub_read, epubcheck_messages, pdf_outline, pdf_page_labels, pdf_pages_text
+from support import NS, copy_project, epub_read, epubcheck_messages, pdf_outline, pdf_page_labels, pdf_pages_text
 
 from anthology import build, load_book
 from anthology.paper import MARK_ZONE, PRESETS
@@ -215,3 +215,40 @@ def test_a_french_chapter_gets_french_quotes_and_lang(repo_root: Path, tmp_path:
     chapter = epub_read(result.outputs["epub"], "EPUB/ch-le-passeur-de-zeebruges.xhtml").decode()
     assert 'lang="fr" xml:lang="fr"' in chapter
     assert "«" in chapter and '"' not in re.sub(r"<[^>]+>", "", chapter)
+
+
+# -- preflight ----------------------------------------------------------------------------------
+
+def test_the_sample_with_the_kdp_preset_passes_the_preflight(repo_root: Path, tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    from anthology.cli import main
+
+    project = copy_project(repo_root, tmp_path / "book")
+    manifest = project / "anthology.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8") + "pdf:\n  preset: kdp-6x9\n", encoding="utf-8")
+    assert main(["build", str(project)]) == 0
+    capsys.readouterr()
+    assert main(["check", str(project), "--output"]) == 0
+    out = capsys.readouterr().out
+    assert "boxes: trim 432.0×648.0 pt, bleed 9.0 pt on every page" in out
+    assert "all embedded and subset" in out and "all at least 300 dpi" in out
+    assert "EPUBCheck reports no error and no warning" in out and "preflight passed" in out
+
+
+def test_preflight_flags_a_low_resolution_image_and_missing_outputs(tmp_path: Path) -> None:
+    from PIL import Image
+
+    from anthology.render.preflight import preflight
+
+    (tmp_path / "reviews").mkdir()
+    Image.new("RGB", (120, 80), (10, 120, 200)).save(tmp_path / "still.png")
+    (tmp_path / "reviews" / "a.md").write_text("# A\n\nDirector: Ann Lee\n\n![A blue still](../still.png)\n",
+                                               encoding="utf-8")
+    (tmp_path / "anthology.yaml").write_text("title: T\nchapters:\n  - reviews/a.md\n", encoding="utf-8")
+    book, _ = load_book(tmp_path)
+    assert book is not None
+    report = preflight(book, tmp_path / "build" / "t.pdf", tmp_path / "build" / "t.epub")
+    assert report.failed and sum(status == "fail" for status, _ in report.lines) == 2
+    result, _ = build(tmp_path, tmp_path / "build")
+    report = preflight(book, result.outputs["pdf"], result.outputs["epub"])
+    assert any(status == "warn" and "dpi" in text for status, text in report.lines)

@@ -11,7 +11,10 @@ from . import __version__, build
 from .errors import AnthologyError, Diagnostic, Diagnostics
 from .index import build_index, people_json, people_text
 from .load import load_book
+from .load.book import slugify
+from .model import Book
 from .render.html import check_templates
+from .render.preflight import preflight
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -32,6 +35,9 @@ def _parser() -> argparse.ArgumentParser:
 
     p_check = sub.add_parser("check", help="validate the project without rendering")
     p_check.add_argument("project", nargs="?", default=".", help="project folder (default: .)")
+    p_check.add_argument("--output", action="store_true",
+                         help="also preflight the built PDF and run EPUBCheck on the built EPUB")
+    p_check.add_argument("--out", metavar="DIR", help="where the book was built (default: PROJECT/build)")
 
     p_people = sub.add_parser("people", help="print the index of people without rendering")
     p_people.add_argument("project", nargs="?", default=".", help="project folder (default: .)")
@@ -55,6 +61,16 @@ def _human(size: int) -> str:
     return f"{size / 1024:.0f} KB" if size < 1024 * 1024 else f"{size / 2**20:.1f} MB"
 
 
+def _preflight(book: Book, out: Path) -> int:
+    slug = slugify(book.title)
+    report = preflight(book, out / f"{slug}.pdf", out / f"{slug}.epub")
+    marks = {"ok": "ok  ", "warn": "warn", "fail": "FAIL"}
+    for status, text in report.lines:
+        print(f"{marks[status]}  {text}")
+    print("preflight failed" if report.failed else "preflight passed")
+    return EXIT_ERROR if report.failed else EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -73,6 +89,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             if book is None or diags.errors:
                 return EXIT_ERROR
             print(f"{len(book.chapters)} chapters, {len(diags.warnings)} warnings: ready to build")
+            if args.output:
+                return _preflight(book, Path(args.out) if args.out else root / "build")
             return EXIT_OK
         if args.command == "people":
             book, diags = load_book(root, diags)
