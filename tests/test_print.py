@@ -252,3 +252,27 @@ def test_preflight_flags_a_low_resolution_image_and_missing_outputs(tmp_path: Pa
     result, _ = build(tmp_path, tmp_path / "build")
     report = preflight(book, result.outputs["pdf"], result.outputs["epub"])
     assert any(status == "warn" and "dpi" in text for status, text in report.lines)
+
+
+def test_pdf_x_without_the_printers_profile_is_a_located_error(tmp_path: Path, seed_root: Path) -> None:
+    project = _seed_with(tmp_path, seed_root, "pdf:\n  standard: pdf/x-4\n")
+    book, diags = load_book(project)
+    assert book is None
+    error = diags.errors[0]
+    assert error.code == "pdf-x-profile" and error.line > 0 and "pdf.output_profile" in error.message
+
+
+def test_blank_versos_carry_no_head_and_no_folio(repo_root: Path, tmp_path: Path) -> None:
+    result, _ = build(repo_root, tmp_path, epub=False)
+    texts = pdf_pages_text(result.outputs["pdf"])
+    blank = [n for n, t in enumerate(texts, start=1) if not t.strip()]
+    assert blank, "the sample has blank versos before its rectos"
+    folio_only = [n for n, t in enumerate(texts, start=1) if re.fullmatch(r"\s*[0-9ivx]+\s*", t)]
+    assert folio_only == []
+
+
+def test_two_builds_of_the_sample_are_byte_identical(repo_root: Path, tmp_path: Path) -> None:
+    first, _ = build(repo_root, tmp_path / "a")
+    second, _ = build(repo_root, tmp_path / "b")
+    for kind in ("pdf", "epub"):
+        assert first.outputs[kind].read_bytes() == second.outputs[kind].read_bytes(), kind

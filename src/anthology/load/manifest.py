@@ -56,6 +56,7 @@ PDF_KEYS: dict[str, str] = {
     "gutter": "str",  # a length, or "kdp" for KDP's table by page count
     "preset": "str",
     "standard": "standard",
+    "output_profile": "path",  # the printer's CMYK ICC profile, required by PDF/X
 }
 STANDARDS = ("pdf/a-3b", "pdf/a-2b", "pdf/ua-1", "pdf/x-4", "pdf/x-3")
 EPUB_KEYS: dict[str, str] = {
@@ -319,6 +320,11 @@ class _Reader:
             if expected == "standard" and value.lower() not in STANDARDS:
                 self.error(v, "bad-standard", f"'{key}.{k.value}' must be one of: {', '.join(STANDARDS)}")
                 continue
+            if expected == "path":
+                target = self.path(v, f"{key}.{k.value}")
+                if target is None:
+                    continue
+                value = target.relative_to(self.root.resolve()).as_posix()
             out[k.value] = value
         return out
 
@@ -382,6 +388,10 @@ def load_manifest(root: Path, diags: Diagnostics) -> Manifest | None:
             _geometry, problem = paper.geometry(manifest.pdf)
             if problem:
                 reader.error(value, "bad-pdf-options", problem)
+            elif manifest.pdf.get("standard", "").lower().startswith("pdf/x") and "output_profile" not in manifest.pdf:
+                reader.error(value, "pdf-x-profile",
+                             "PDF/X needs the printer's CMYK output profile: set pdf.output_profile to the "
+                             ".icc file your printer gives (e.g. assets/printer.icc)")
         elif expected == "epub":
             manifest.epub = reader.options(value, "epub", EPUB_KEYS)
 

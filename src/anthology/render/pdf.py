@@ -113,7 +113,11 @@ class _Layout:
         self.fetcher = ConfinedFetcher([book.root, THEME_DIR, *FONT_ROOTS])
         self.base = book.root.resolve().as_uri() + "/"
         self.fonts = FontConfiguration()
-        self.sheets = [font_css() + geo.css(), stylesheet(env, "common.css"), stylesheet(env, "print.css")]
+        profile = ""
+        if book.pdf.get("output_profile"):  # PDF/X: the printer's CMYK profile is the output intent
+            url = (book.root / str(book.pdf["output_profile"])).resolve().as_uri()
+            profile = f'@color-profile device-cmyk {{ src: url("{url}"); }}\n'
+        self.sheets = [font_css() + profile + geo.css(), stylesheet(env, "common.css"), stylesheet(env, "print.css")]
 
     def __call__(self, source: str, first_page: int = 1) -> Document:
         extra = f"@page :first {{ counter-reset: page {first_page} }}" if first_page != 1 else ""
