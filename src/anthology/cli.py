@@ -7,12 +7,18 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from rich.console import Console
+from rich.progress import BarColumn, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as RichProgress
+from rich.text import Text
+
 from . import __version__, build
 from .errors import AnthologyError, Diagnostic, Diagnostics
 from .index import build_index, people_json, people_text
 from .load import load_book
 from .load.book import slugify
 from .model import Book
+from .render.build import BuildResult
 from .render.html import check_templates
 from .render.preflight import preflight
 
@@ -32,12 +38,14 @@ def _parser() -> argparse.ArgumentParser:
     which.add_argument("--pdf", action="store_true", help="build the PDF only")
     which.add_argument("--epub", action="store_true", help="build the EPUB only")
     p_build.add_argument("--out", metavar="DIR", help="output folder (default: PROJECT/build)")
+    _quiet_strict(p_build)
 
     p_check = sub.add_parser("check", help="validate the project without rendering")
     p_check.add_argument("project", nargs="?", default=".", help="project folder (default: .)")
     p_check.add_argument("--output", action="store_true",
                          help="also preflight the built PDF and run EPUBCheck on the built EPUB")
     p_check.add_argument("--out", metavar="DIR", help="where the book was built (default: PROJECT/build)")
+    _quiet_strict(p_check)
 
     p_people = sub.add_parser("people", help="print the index of people without rendering")
     p_people.add_argument("project", nargs="?", default=".", help="project folder (default: .)")
@@ -45,9 +53,48 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _show(diagnostics: Sequence[Diagnostic] | Diagnostics, root: Path) -> None:
+def _quiet_strict(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+
+
+_err = Console(stderr=True, highlight=False, soft_wrap=True)  # colours only on a terminal; NO_COLOR respected
+
+
+def _show(diagnostics: Sequence[Diagnostic] | Diagnostics, root: Path, *, quiet: bool = False,
+          strict: bool = False) -> None:
     for d in diagnostics:
-        print(_located(d, root), file=sys.stderr)
+        if quiet and d.severity == "warning" and not strict:
+            continue
+        style = "red" if d.severity == "error" or strict else "yellow"
+        _err.print(Text(_located(d, root), style=style))
+
+
+class _Progress:
+    """A progress bar on a terminal, plain lines elsewhere, nothing when quiet."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.bar: RichProgress | None = None
+        self.task: TaskID | None = None
+
+    def __enter__(self) -> _Progress:
+        if not self.quiet and _err.is_terminal:
+            self.bar = RichProgress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                                    TimeElapsedColumn(), console=_err, transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("loading", total=4)
+        return self
+
+    def __call__(self, step: str, done: int, total: int) -> None:
+        if self.bar is not None and self.task is not None:
+            self.bar.update(self.task, description=step, completed=done, total=total)
+        elif not self.quiet and step != "done":
+            print(f"[{done + 1}/{total}] {step}", file=sys.stderr)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
 
 
 def _located(d: Diagnostic, root: Path) -> str:
@@ -85,10 +132,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             check_templates(root, diags)
             if book is not None:
                 diags.extend(build_index(book).diagnostics)
-            _show(diags, root)
-            if book is None or diags.errors:
+            _show(diags, root, quiet=args.quiet, strict=args.strict)
+            if book is None or diags.errors or (args.strict and diags.warnings):
                 return EXIT_ERROR
-            print(f"{len(book.chapters)} chapters, {len(diags.warnings)} warnings: ready to build")
+            if not args.quiet:
+                print(f"{len(book.chapters)} chapters, {len(diags.warnings)} warnings: ready to build")
             if args.output:
                 return _preflight(book, Path(args.out) if args.out else root / "build")
             return EXIT_OK
@@ -105,23 +153,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         want_pdf = not args.epub
         want_epub = not args.pdf
         out = Path(args.out) if args.out else None
-        result, diags = build(root, out, pdf=want_pdf, epub=want_epub, diags=diags)
+        with _Progress(args.quiet) as progress:
+            result, diags = build(root, out, pdf=want_pdf, epub=want_epub, diags=diags, strict=args.strict,
+                                  progress=progress)
     except AnthologyError as exc:
-        shown = set()
+        shown = []
         for d in [*diags, *exc.diagnostics]:
             if d not in shown:
-                shown.add(d)
-                print(_located(d, root), file=sys.stderr)
+                shown.append(d)
+        _show(shown, root, quiet=getattr(args, "quiet", False), strict=getattr(args, "strict", False))
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("anthology: interrupted; the previous book is untouched", file=sys.stderr)
         return 130
-    _show(diags, root)
-    for kind, path in result.outputs.items():
-        extra = f", {result.pages} pages" if kind == "pdf" else ""
-        print(f"wrote {path} ({_human(result.sizes[kind])}{extra})")
-    print(f"{len(diags.warnings)} warnings, {result.seconds:.1f} s")
+    _show(diags, root, quiet=args.quiet)
+    if not args.quiet:
+        print(_summary(result, len(diags.warnings)))
     return EXIT_OK
+
+
+def _summary(result: BuildResult, warnings: int) -> str:
+    """Chapters, pages, warnings, outputs with their sizes, time."""
+    lines = [f"wrote {path} ({_human(result.sizes[kind])})" for kind, path in result.outputs.items()]
+    pages = f", {result.pages} pages" if result.pages else ""
+    plural = "" if warnings == 1 else "s"
+    lines.append(f"{result.chapters} chapters{pages}, {warnings} warning{plural}, {result.seconds:.1f} s")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

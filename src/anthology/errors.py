@@ -39,6 +39,14 @@ class Diagnostics:
 
     def __init__(self) -> None:
         self._items: list[Diagnostic] = []
+        self._ignored: frozenset[str] = frozenset()
+
+    def ignore(self, codes: Iterable[str]) -> None:
+        """Silence warnings with these codes (the manifest's ``warnings: {ignore: […]}``)."""
+        self._ignored = self._ignored | frozenset(codes)
+
+    def _shown(self) -> list[Diagnostic]:
+        return [d for d in self._items if d.severity == "error" or d.code not in self._ignored]
 
     def error(self, file: str, line: int, col: int, code: str, message: str) -> None:
         self._items.append(Diagnostic(file, line, col, "error", code, message))
@@ -50,10 +58,10 @@ class Diagnostics:
         self._items.extend(items)
 
     def __iter__(self) -> Iterator[Diagnostic]:
-        return iter(self._items)
+        return iter(self._shown())
 
     def __len__(self) -> int:
-        return len(self._items)
+        return len(self._shown())
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -61,11 +69,7 @@ class Diagnostics:
 
     @property
     def warnings(self) -> list[Diagnostic]:
-        return [d for d in self._items if d.severity == "warning"]
-
-    def raise_if_errors(self) -> None:
-        if self.errors:
-            raise AnthologyError(list(self._items))
+        return [d for d in self._shown() if d.severity == "warning"]
 
 
 class AnthologyError(Exception):

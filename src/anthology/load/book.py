@@ -44,6 +44,7 @@ def load_book(root: Path | str, diags: Diagnostics | None = None) -> tuple[Book 
     manifest = load_manifest(root, diags)
     if manifest is None:
         return None, diags
+    diags.ignore(manifest.ignore_warnings)
 
     people: tuple[Person, ...] = ()
     people_path = manifest.meta.get("people")

@@ -42,6 +42,7 @@ BOOK_KEYS: dict[str, str] = {
     "people": "path",
     "chapters": "chapters",
     "indexes": "indexes",
+    "warnings": "warnings",
     "pdf": "pdf",
     "epub": "epub",
 }
@@ -94,6 +95,7 @@ class Manifest:
     pdf: dict[str, str] = field(default_factory=dict)
     epub: dict[str, str] = field(default_factory=dict)
     indexes: tuple[str, ...] = ("people",)
+    ignore_warnings: tuple[str, ...] = ()
 
     @property
     def chapters(self) -> list[ChapterRef]:
@@ -282,6 +284,22 @@ class _Reader:
             return ""
         return value
 
+    def warning_codes(self, node: yaml.Node) -> tuple[str, ...]:
+        """'warnings: {ignore: [image-remote, …]}' — warning codes to silence."""
+        if not isinstance(node, yaml.MappingNode):
+            self.error(node, "manifest-type",
+                       f"'warnings' must be a mapping such as {{ignore: [code]}}, not {kind(node)}")
+            return ()
+        codes: list[str] = []
+        for k, v in node.value:
+            if k.value != "ignore":
+                self.unknown(k, {"ignore"})
+            elif not isinstance(v, yaml.SequenceNode):
+                self.error(v, "manifest-type", f"'warnings.ignore' must be a list of codes, not {kind(v)}")
+            else:
+                codes += [c for c in (self.string(item, "warnings.ignore") for item in v.value) if c]
+        return tuple(codes)
+
     def indexes(self, node: yaml.Node) -> tuple[str, ...]:
         """'indexes: [people, films, countries]' — which indexes the book carries, in order."""
         if not isinstance(node, yaml.SequenceNode):
@@ -381,6 +399,8 @@ def load_manifest(root: Path, diags: Diagnostics) -> Manifest | None:
             manifest.meta[name] = target.relative_to(root.resolve()).as_posix() if target else ""
         elif expected == "chapters":
             manifest.entries = reader.chapters(value, in_part=False)
+        elif expected == "warnings":
+            manifest.ignore_warnings = reader.warning_codes(value)
         elif expected == "indexes":
             manifest.indexes = reader.indexes(value)
         elif expected == "pdf":

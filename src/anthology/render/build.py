@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..errors import AnthologyError, Diagnostics
+from ..errors import AnthologyError, Diagnostic, Diagnostics
 from ..index import build_indexes
 from ..load.body import IMAGE_TYPES
 from ..load.book import slugify
@@ -26,6 +27,7 @@ class BuildResult:
     outputs: dict[str, Path] = field(default_factory=dict)  # "pdf"/"epub" → path
     sizes: dict[str, int] = field(default_factory=dict)
     pages: int = 0
+    chapters: int = 0
     seconds: float = 0.0
 
 
@@ -65,9 +67,23 @@ def read_cover(book: Book) -> tuple[str, str, bytes] | None:
     return book.cover, IMAGE_TYPES[path.suffix.lower()], path.read_bytes()
 
 
-def build(book: Book, out_dir: Path, diags: Diagnostics, *, pdf: bool = True, epub: bool = True) -> BuildResult:
-    """Render the requested outputs, then write them; on any failure nothing is replaced."""
+Progress = Callable[[str, int, int], None]  # (what is being done, steps done, steps in all)
+STEPS = ("indexing", "laying out the PDF", "making the EPUB", "writing")
+
+
+def build(book: Book, out_dir: Path, diags: Diagnostics, *, pdf: bool = True, epub: bool = True,
+          strict: bool = False, progress: Progress | None = None) -> BuildResult:
+    """Render the requested outputs, then write them; on any failure nothing is replaced.
+
+    ``strict``: any warning fails the build (before anything is written).
+    """
     started = time.monotonic()
+
+    def step(n: int) -> None:
+        if progress is not None:
+            progress(STEPS[n], n, len(STEPS))
+
+    step(0)
     people, indexes = build_indexes(book)
     if people is not None:
         diags.extend(people.diagnostics)
@@ -76,15 +92,22 @@ def build(book: Book, out_dir: Path, diags: Diagnostics, *, pdf: bool = True, ep
     when = build_date(book)
     slug = slugify(book.title)
     rendered: dict[Path, bytes] = {}
-    result = BuildResult()
+    result = BuildResult(chapters=len(book.chapters))
     # The EPUB carries the print edition's page numbers, so it needs the PDF's layout too.
+    step(1)
     pdf_result = render_pdf(book, env, diags, when, people, indexes)
     if pdf:
         rendered[out_dir / f"{slug}.pdf"] = pdf_result.data
         result.pages = pdf_result.pages
     if epub:
+        step(2)
         rendered[out_dir / f"{slug}.epub"] = render_epub(book, env, when, read_assets(book), people, indexes,
                                                          pdf_result.breaks, read_cover(book))
+    if strict and diags.warnings:
+        raise AnthologyError([*diags, Diagnostic(
+            "anthology.yaml", 0, 0, "error", "strict",
+            f"--strict: {len(diags.warnings)} warnings fail the build (the previous book is untouched)")])
+    step(3)
     try:
         write_all_atomic(rendered)
     except OSError as exc:
@@ -97,4 +120,6 @@ def build(book: Book, out_dir: Path, diags: Diagnostics, *, pdf: bool = True, ep
         result.outputs[kind] = path
         result.sizes[kind] = len(data)
     result.seconds = time.monotonic() - started
+    if progress is not None:
+        progress("done", len(STEPS), len(STEPS))
     return result
