@@ -17,6 +17,7 @@ from .errors import AnthologyError, Diagnostic, Diagnostics
 from .index import build_index, people_json, people_text
 from .load import load_book
 from .load.book import slugify
+from .load.schema import schema_text
 from .model import Book
 from .render.build import BuildResult
 from .render.html import check_templates
@@ -46,6 +47,9 @@ def _parser() -> argparse.ArgumentParser:
                          help="also preflight the built PDF and run EPUBCheck on the built EPUB")
     p_check.add_argument("--out", metavar="DIR", help="where the book was built (default: PROJECT/build)")
     _quiet_strict(p_check)
+
+    p_schema = sub.add_parser("schema", help="print the JSON Schema of anthology.yaml or people.yaml")
+    p_schema.add_argument("which", nargs="?", choices=("manifest", "people"), default="manifest")
 
     p_people = sub.add_parser("people", help="print the index of people without rendering")
     p_people.add_argument("project", nargs="?", default=".", help="project folder (default: .)")
@@ -121,6 +125,9 @@ def _preflight(book: Book, out: Path) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.command == "schema":
+        print(schema_text(args.which), end="")
+        return EXIT_OK
     root = Path(args.project)
     if not root.is_dir():
         print(f"anthology: {root}: no such project folder", file=sys.stderr)
