@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -47,6 +48,10 @@ def _parser() -> argparse.ArgumentParser:
                          help="also preflight the built PDF and run EPUBCheck on the built EPUB")
     p_check.add_argument("--out", metavar="DIR", help="where the book was built (default: PROJECT/build)")
     _quiet_strict(p_check)
+
+    p_preview = sub.add_parser("preview", help="serve the book on 127.0.0.1, rebuilding it on every save")
+    p_preview.add_argument("project", nargs="?", default=".", help="project folder (default: .)")
+    p_preview.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default: 8000; 0 = any)")
 
     p_schema = sub.add_parser("schema", help="print the JSON Schema of anthology.yaml or people.yaml")
     p_schema.add_argument("which", nargs="?", choices=("manifest", "people"), default="manifest")
@@ -122,6 +127,31 @@ def _preflight(book: Book, out: Path) -> int:
     return EXIT_ERROR if report.failed else EXIT_OK
 
 
+def _preview(root: Path, port: int) -> int:
+    from .preview import Preview
+
+    try:
+        preview = Preview(root, port=port)
+    except OSError as exc:
+        print(f"anthology: cannot listen on 127.0.0.1:{port}: {exc.strerror}", file=sys.stderr)
+        return EXIT_USAGE
+
+    def report(state) -> None:
+        _show(state.diagnostics, root)
+        print("rebuilt" if state.ok else "the book has errors: the page shows them", flush=True)
+
+    preview.on_rebuild = report
+    preview.start()
+    report(preview.state)
+    print(f"serving {preview.url} (Ctrl-C to stop)", flush=True)
+    try:
+        while True:
+            time.sleep(1)
+    except KeyboardInterrupt:
+        preview.stop()
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -132,6 +162,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not root.is_dir():
         print(f"anthology: {root}: no such project folder", file=sys.stderr)
         return EXIT_USAGE
+    if args.command == "preview":
+        return _preview(root, args.port)
     diags = Diagnostics()
     try:
         if args.command == "check":
