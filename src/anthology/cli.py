@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 import time
 from collections.abc import Sequence
@@ -14,6 +15,7 @@ from rich.progress import Progress as RichProgress
 from rich.text import Text
 
 from . import __version__, build
+from .edit import add_chapters, chapters_json, chapters_text, list_chapters, move_chapter, remove_chapter
 from .errors import AnthologyError, Diagnostic, Diagnostics
 from .index import build_index, people_json, people_text
 from .load import load_book
@@ -23,6 +25,7 @@ from .model import Book
 from .render.build import BuildResult
 from .render.html import check_templates
 from .render.preflight import preflight
+from .scaffold import init_project
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -59,6 +62,37 @@ def _parser() -> argparse.ArgumentParser:
     p_people = sub.add_parser("people", help="print the index of people without rendering")
     p_people.add_argument("project", nargs="?", default=".", help="project folder (default: .)")
     p_people.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+    p_init = sub.add_parser("init", help="create a new project that builds at once")
+    p_init.add_argument("project", metavar="DIR", help="folder for the project (created if missing)")
+    p_init.add_argument("--force", action="store_true",
+                        help="overwrite an existing anthology.yaml and the sample's other files")
+
+    p_chapters = sub.add_parser("chapters", help="print the chapters in book order")
+    p_chapters.add_argument("project", nargs="?", default=".", help="project folder (default: .)")
+    p_chapters.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+    p_move = sub.add_parser("move", help="move a chapter (or a part) to another place in the book")
+    p_move.add_argument("file", metavar="FILE", help="the chapter, as written in anthology.yaml (or a part's name)")
+    where = p_move.add_mutually_exclusive_group(required=True)
+    where.add_argument("--before", metavar="OTHER", help="just before this chapter, or before this part")
+    where.add_argument("--after", metavar="OTHER", help="just after this chapter, or after this part")
+    where.add_argument("--to", metavar="N", type=int, help="to position N, as 'anthology chapters' numbers them")
+    where.add_argument("--part", metavar="NAME",
+                       help="to the end of this part (a new part at the end of the book if there is none)")
+    p_move.add_argument("-C", dest="project", metavar="DIR", default=".", help="project folder (default: .)")
+
+    p_add = sub.add_parser("add", help="add review files to the book (at its end, unless told where)")
+    p_add.add_argument("files", metavar="FILE", nargs="+", help="review file (.md or .txt) inside the project")
+    p_add.add_argument("--part", metavar="NAME",
+                       help="at the end of this part (a new part at the end of the book if there is none)")
+    p_add.add_argument("--at", metavar="N", type=int,
+                       help="at position N of the book (with --part: position N within the part)")
+    p_add.add_argument("-C", dest="project", metavar="DIR", default=".", help="project folder (default: .)")
+
+    p_remove = sub.add_parser("remove", help="take a chapter out of the book (the file stays)")
+    p_remove.add_argument("file", metavar="FILE", help="the chapter, as written in anthology.yaml")
+    p_remove.add_argument("-C", dest="project", metavar="DIR", default=".", help="project folder (default: .)")
     return parser
 
 
@@ -152,12 +186,41 @@ def _preview(root: Path, port: int) -> int:
     return EXIT_OK
 
 
+def _init(target: Path, force: bool) -> int:
+    try:
+        written = init_project(target, force=force)
+    except AnthologyError as exc:
+        _show(exc.diagnostics, target)
+        return EXIT_ERROR
+    for path in written:
+        print(f"wrote {path}")
+    cd = "" if target == Path(".") else f"cd {shlex.quote(str(target))} && "
+    print(f"next: {cd}anthology build")
+    return EXIT_OK
+
+
+def _edit(args: argparse.Namespace, root: Path) -> int:
+    """chapters, move, add, remove: errors reach main() as AnthologyError."""
+    if args.command == "chapters":
+        rows = list_chapters(root)
+        print(chapters_json(rows) if args.json else chapters_text(rows))
+    elif args.command == "move":
+        print(move_chapter(root, args.file, before=args.before, after=args.after, to=args.to, part=args.part))
+    elif args.command == "add":
+        print(add_chapters(root, args.files, part=args.part, at=args.at))
+    else:
+        print(remove_chapter(root, args.file))
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command == "schema":
         print(schema_text(args.which), end="")
         return EXIT_OK
+    if args.command == "init":
+        return _init(Path(args.project), args.force)
     root = Path(args.project)
     if not root.is_dir():
         print(f"anthology: {root}: no such project folder", file=sys.stderr)
@@ -166,6 +229,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _preview(root, args.port)
     diags = Diagnostics()
     try:
+        if args.command in ("chapters", "move", "add", "remove"):
+            return _edit(args, root)
         if args.command == "check":
             book, diags = load_book(root, diags)
             check_templates(root, diags)
