@@ -97,7 +97,7 @@ def test_the_scaffold_is_package_data() -> None:
     shipped = {Path(p) for pattern in patterns for p in glob.glob(str(package / pattern), recursive=True)}
     sources = set(scaffold_files().values())
     assert sources and sources <= shipped
-    assert set(scaffold_files()) == EXPECTED
+    assert set(scaffold_files()) == {f for f in EXPECTED if not f.startswith(".schemas/")}  # generated
 
 
 def test_the_templates_readme_names_every_theme_file() -> None:
