@@ -256,9 +256,6 @@ repeated = st.builds(lambda token, n, tail: token * n + tail,
                      st.integers(min_value=0, max_value=6_000), st.text(max_size=10))
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: RecursionError from yaml.compose on ~1,000+ nested '[' or '{' in "
-                                       "anthology.yaml or front matter (found by this test: '[' * 1740 in the "
-                                       "manifest, '{' * 3301 in front matter) — expected a located diagnostic")
 # Shrinking 10,000-character runs takes minutes, and each example is a large input: a fifth of the budget.
 @settings(phases=(Phase.explicit, Phase.reuse, Phase.generate), max_examples=max(settings.default.max_examples // 5, 1))
 @given(run=repeated, where=st.sampled_from(["manifest", "front matter", "md body", "txt body"]))

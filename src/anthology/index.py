@@ -182,9 +182,15 @@ class _Roster:
         person.spellings.add(" ".join(spelling.split()))
 
     def find(self, spelling: str) -> _Person | None:
+        """The person a spelling names; a people.yaml 'see' entry leads to its target."""
         key = self.by_spelling.get(spelling_key(spelling)) or self.by_spelling.get(
             spelling_key(normalise_caps(spelling)))
-        return self.people.get(key) if key else None
+        person = self.people.get(key) if key else None
+        for _ in range(10):  # people.yaml rejects loops; this bound only guards against one
+            if person is None or not person.see or person.see not in self.people:
+                break
+            person = self.people[person.see]
+        return person
 
 
 def build_index(book: Book) -> PeopleIndex:

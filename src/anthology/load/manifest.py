@@ -185,6 +185,9 @@ class _Reader:
         if target.is_dir():
             self.error(node, "not-a-file", f"'{source}' is a folder, not a file")
             return None
+        if not target.is_file():
+            self.error(node, "not-a-file", f"'{source}' is not a regular file (a pipe or a device?)")
+            return None
         if must_be_review and target.suffix.lower() not in REVIEW_SUFFIXES:
             self.error(
                 node, "review-suffix",

@@ -47,6 +47,7 @@ def load_people(path: Path, file: str, diags: Diagnostics) -> tuple[Person, ...]
         return " ".join(n.value.split())
 
     people: list[Person] = []
+    see_nodes: dict[str, yaml.Node] = {}
     claimed: dict[str, tuple[str, int]] = {}  # lower-cased name or alias → (person, line)
     for item in node.value:
         if not isinstance(item, yaml.MappingNode):
@@ -81,6 +82,8 @@ def load_people(path: Path, file: str, diags: Diagnostics) -> tuple[Person, ...]
             order = ""
         sort_as = string(values["sort_as"], "sort_as") if "sort_as" in values else ""
         see = string(values["see"], "see") if "see" in values else ""
+        if see:
+            see_nodes[name] = values["see"]
         if not name:
             continue
         line = where(values["name"])[0]
@@ -95,4 +98,27 @@ def load_people(path: Path, file: str, diags: Diagnostics) -> tuple[Person, ...]
             else:
                 claimed[key] = (name, line)
         people.append(Person(name, tuple(aliases), sort_as, order, see))
+    _check_see(people, see_nodes, err)
     return tuple(people)
+
+
+def _check_see(people: list[Person], nodes: dict[str, yaml.Node], err) -> None:
+    """A 'see' names another person of the file, and no chain of them loops."""
+    by_name = {p.name: p for p in people}
+    for person in people:
+        if not person.see or person.name not in nodes:
+            continue
+        node = nodes[person.name]
+        if person.see == person.name:
+            err(node, "people-see", f"{person.name} cannot 'see' itself")
+            continue
+        if person.see not in by_name:
+            err(node, "people-see", f"'see: {person.see}' names no one in people.yaml: add '- name: {person.see}'")
+            continue
+        seen, current = {person.name}, by_name[person.see]
+        while current.see and current.see in by_name:
+            if current.name in seen:
+                err(node, "people-see", f"'see' entries loop: {' → '.join([*seen, current.name])} (a cycle)")
+                break
+            seen.add(current.name)
+            current = by_name[current.see]

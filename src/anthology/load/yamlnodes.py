@@ -40,8 +40,15 @@ def compose(text: str, file: str, diags: Diagnostics) -> yaml.Node | None:
     except yaml.YAMLError as exc:
         diags.error(file, 0, 0, "yaml-syntax", f"YAML error: {exc}")
         return None
+    except RecursionError:
+        diags.error(file, 0, 0, "yaml-too-deep", "YAML nested too deeply: is a bracket or brace never closed?")
+        return None
     if node is not None:
-        _check_duplicates(node, file, diags, set())
+        try:
+            _check_duplicates(node, file, diags, set())
+        except RecursionError:
+            diags.error(file, 0, 0, "yaml-too-deep", "YAML nested too deeply")
+            return None
     return node
 
 
@@ -109,4 +116,7 @@ def to_python(node: yaml.Node) -> Any:
             return [walk(i) for i in n.value]
         return None if is_null(n) else n.value
 
-    return walk(node)
+    try:
+        return walk(node)
+    except RecursionError:
+        raise TooLarge("YAML nested too deeply") from None

@@ -20,11 +20,28 @@ THEME_DIR = Path(__file__).resolve().parent.parent / "theme"
 USER_TEMPLATES = "templates"
 
 
+class _ConfinedLoader(jinja2.FileSystemLoader):
+    """The project's templates/: a template that is a link to a file elsewhere is refused."""
+
+    def __init__(self, folder: Path, root: Path) -> None:
+        super().__init__(str(folder), followlinks=False)
+        self.root = root.resolve()
+
+    def get_source(self, environment: jinja2.Environment, template: str):  # type: ignore[override]
+        source, filename, uptodate = super().get_source(environment, template)
+        real = Path(filename).resolve()
+        if self.root not in real.parents:
+            raise AnthologyError.single(f"{USER_TEMPLATES}/{template}", 0, 0, "path-outside",
+                                        "this template is a link to a file outside the project: copy the file "
+                                        "into templates/ instead")
+        return source, filename, uptodate
+
+
 def make_environment(root: Path) -> jinja2.Environment:
     loaders: list[jinja2.BaseLoader] = []
     user = root / USER_TEMPLATES
     if user.is_dir():
-        loaders.append(jinja2.FileSystemLoader(str(user), followlinks=False))
+        loaders.append(_ConfinedLoader(user, root))
     loaders.append(jinja2.FileSystemLoader(str(THEME_DIR / "templates")))
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
@@ -56,10 +73,21 @@ def render(env: jinja2.Environment, root: Path, name: str, **context: Any) -> st
             f"template syntax error: {exc.message}",
         ) from None
     except jinja2.TemplateNotFound as exc:
+        template, line = _template_frame(name)
         raise AnthologyError.single(
-            f"{USER_TEMPLATES}/{exc.name}", 0, 0, "template-missing", f"template {exc.name} not found"
+            _origin(env, template, root), line, 0, "template-missing",
+            f"template {exc.name} not found (neither in templates/ nor in the theme)",
         ) from None
-    except (jinja2.UndefinedError, TypeError, AttributeError) as exc:
+    except AnthologyError:
+        raise
+    except UnicodeDecodeError:
+        raise AnthologyError.single(_origin(env, name, root), 0, 0, "encoding",
+                                    "a template is not valid UTF-8: save it as UTF-8") from None
+    except RecursionError:
+        template, line = _template_frame(name)
+        raise AnthologyError.single(_origin(env, template, root), line, 0, "template-error",
+                                    "template error: it includes or extends itself") from None
+    except Exception as exc:  # a user's template can raise anything; it is their input, not our bug
         template, line = _template_frame(name)
         raise AnthologyError.single(
             _origin(env, template, root), line, 0, "template-error",
