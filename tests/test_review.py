@@ -18,9 +18,9 @@ from anthology.model import Image
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 # A valid 1x1 PNG, for images that must exist.
-PNG = bytes.fromhex(
+PNG = bytes.fromhex(  # a valid 1×1 transparent PNG
     "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
-    "0000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
+    "0000000d49444154789c6360606060000000050001a5f645400000000049454e44ae426082"
 )
 
 

@@ -290,6 +290,11 @@ def _fix_images(root: etree._Element, src: Source, diags: Diagnostics, body: Bod
                           f"image {url} ({guess}) is not a PNG, JPEG, GIF or WebP: left out")
             _replace_with_text(img, alt)
             continue
+        problem = image_problem(target)
+        if problem:
+            diags.warning(src.file, line, 0, "image-unreadable", f"image {url} {problem}: left out, alt text kept")
+            _replace_with_text(img, alt)
+            continue
         if not alt:
             diags.warning(src.file, line, 0, "image-alt",
                           f"image {url} has no alt text: describe it for readers who cannot see it")
@@ -298,6 +303,25 @@ def _fix_images(root: etree._Element, src: Source, diags: Diagnostics, body: Bod
         image = Image(rel, media_type)
         if image not in body.images:
             body.images.append(image)
+
+
+MAX_PIXELS = 100_000_000  # 10,000 × 10,000: a full-page image at 300 dpi is a tenth of this
+
+
+def image_problem(path: Path) -> str:
+    """Why an image cannot go into a book ('' when it can): unreadable, or absurdly large."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            if image.width * image.height > MAX_PIXELS:
+                return f"is {image.width}×{image.height} pixels, too large to print (resize it)"
+            image.verify()
+    except Image.DecompressionBombError:
+        return "has too many pixels to print (resize it to what the page needs at 300 dpi)"
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        return f"cannot be read ({type(exc).__name__}): is the file damaged?"
+    return ""
 
 
 def _find_local(path: str, src: Source) -> tuple[Path | None, str]:

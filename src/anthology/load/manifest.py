@@ -350,6 +350,12 @@ class _Reader:
         return out
 
 
+def _image_problem(path: Path) -> str:
+    from .body import image_problem  # body imports this module
+
+    return image_problem(path)
+
+
 def load_manifest(root: Path, diags: Diagnostics) -> Manifest | None:
     """Read and validate ``root/anthology.yaml``; return None when it cannot be read at all."""
     file = MANIFEST_NAME
@@ -398,6 +404,9 @@ def load_manifest(root: Path, diags: Diagnostics) -> Manifest | None:
             target = reader.path(value, name)
             if target is not None and name == "cover" and target.suffix.lower() not in (".png", ".jpg", ".jpeg"):
                 reader.error(value, "cover-type", "the cover must be a PNG or JPEG image (stores ask for JPEG)")
+                target = None
+            elif target is not None and name == "cover" and (problem := _image_problem(target)):
+                reader.error(value, "cover-unreadable", f"the cover image {problem}")
                 target = None
             manifest.meta[name] = target.relative_to(root.resolve()).as_posix() if target else ""
         elif expected == "chapters":

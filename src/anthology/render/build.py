@@ -111,9 +111,12 @@ def build(book: Book, out_dir: Path, diags: Diagnostics, *, pdf: bool = True, ep
     try:
         write_all_atomic(rendered)
     except OSError as exc:
+        reason = exc.strerror or str(exc)
+        if out_dir.exists() and not out_dir.is_dir():
+            reason = f"{out_dir.name} is a file, not a folder: rename it or choose another --out"
         raise AnthologyError.single(
-            str(exc.filename or out_dir), 0, 0, "write-failed",
-            f"cannot write the book: {exc.strerror or exc} (the previous files are untouched)",
+            str(out_dir if out_dir.is_file() else (exc.filename or out_dir)), 0, 0, "write-failed",
+            f"cannot write the book: {reason} (the previous files are untouched)",
         ) from None
     for path, data in rendered.items():
         kind = path.suffix.lstrip(".")
