@@ -9,10 +9,15 @@ import tempfile
 from pathlib import Path
 
 
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
+
 def _stage(target: Path, data: bytes) -> str:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes it private; a book is an ordinary file
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
