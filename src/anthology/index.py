@@ -110,23 +110,12 @@ class BookIndex:
 
 
 @dataclass(frozen=True, slots=True)
-class PeopleIndex:
-    entries: tuple[Entry, ...]  # sorted; cross-references included
+class PeopleIndex(BookIndex):
+    """The index of people, with what rendering needs to anchor it in the chapters."""
+
     bodies: Mapping[str, str]  # chapter id → body HTML with mention anchors
     credit_refs: Mapping[tuple[str, int, int], tuple[str, str]]  # (chapter, credit, name) → (anchor, entry id)
     diagnostics: tuple[Diagnostic, ...] = ()
-    key: str = "people"
-
-    @property
-    def id(self) -> str:
-        return f"index-{self.key}"
-
-    @property
-    def title(self) -> str:
-        return TITLES[self.key]
-
-    def groups(self) -> list[tuple[str, list[Entry]]]:
-        return group_entries(self.entries)
 
     def credit_ref(self, chapter_id: str, credit: int, name: int) -> tuple[str, str]:
         return self.credit_refs[(chapter_id, credit, name)]
@@ -229,6 +218,7 @@ def build_index(book: Book) -> PeopleIndex:
     ids = {e.name: e.id for e in entries if not e.see}
     refs = {key: (anchor, ids[_owner(roster, book, key)]) for key, (anchor, _) in credit_refs.items()}
     return PeopleIndex(
+        key="people",
         entries=tuple(entries),
         bodies=MappingProxyType(bodies),
         credit_refs=MappingProxyType(refs),
@@ -611,11 +601,11 @@ def build_indexes(book: Book) -> tuple[PeopleIndex | None, list[PeopleIndex | Bo
 
 # -- reports -------------------------------------------------------------------------------
 
-def people_records(book: Book, index: PeopleIndex) -> list[dict[str, object]]:
+def people_records(book: Book, entries: tuple[Entry, ...] | list[Entry]) -> list[dict[str, object]]:
     """One record per index entry: what `anthology people` prints."""
     sources = {c.id: c.source for c in book.chapters}
     records: list[dict[str, object]] = []
-    for entry in index.entries:
+    for entry in entries:
         if entry.see:
             records.append({"heading": entry.heading, "see": entry.see})
             continue
@@ -638,7 +628,7 @@ def people_json(book: Book, index: PeopleIndex) -> str:
 
     warnings = [{"file": d.file, "line": d.line, "code": d.code, "message": d.message}
                 for d in index.diagnostics]
-    return json.dumps({"people": people_records(book, index), "warnings": warnings},
+    return json.dumps({"people": people_records(book, index.entries), "warnings": warnings},
                       ensure_ascii=False, indent=2)
 
 
@@ -646,7 +636,7 @@ def people_text(book: Book, index: PeopleIndex) -> str:
     lines: list[str] = []
     for letter, entries in index.groups():
         lines.append(letter)
-        for record in people_records(book, PeopleIndex(tuple(entries), index.bodies, index.credit_refs)):
+        for record in people_records(book, entries):
             if "see" in record:
                 lines.append(f"  {record['heading']}, see {record['see']}")
                 continue
