@@ -180,24 +180,16 @@ def baseline_child(proj: str, out_pdf: str) -> None:
     import html as _html
     from pathlib import Path as _P
 
-    import font_source_serif_pro
     import weasyprint
 
     from anthology.load import load_book
+    from anthology.render.pdf import FONT_DIR, FONT_FACES
 
-    fonts = _P(font_source_serif_pro.font_directory)
-    faces = [
-        ("Regular", 400, "normal"),
-        ("It", 400, "italic"),
-        ("Semibold", 600, "normal"),
-        ("SemiboldIt", 600, "italic"),
-        ("Bold", 700, "normal"),
-        ("BoldIt", 700, "italic"),
-    ]
+    # The theme's own Source Serif faces (without the CJK/Arabic fallbacks): the same Latin type.
     font_css = "".join(
-        f'@font-face {{ font-family: "Source Serif"; src: url("{(fonts / f"SourceSerifPro-{n}.otf").as_uri()}"); '
+        f'@font-face {{ font-family: "Source Serif"; src: url("{(FONT_DIR / name).as_uri()}"); '
         f"font-weight: {w}; font-style: {s}; }}\n"
-        for n, w, s in faces
+        for name, w, s in FONT_FACES
     )
     book, diags = load_book(proj)
     if book is None:

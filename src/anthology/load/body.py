@@ -188,12 +188,13 @@ def _drop_heading_repeating_title(tokens: list, title: str) -> None:
     """A blog post often repeats its title as the first heading; the chapter shows it once."""
     if len(tokens) >= 3 and tokens[0].type == "heading_open":
         text = tokens[1].content.strip().strip("#").strip()
-        if _fold(text) == _fold(title):
+        if fold_title(text) == fold_title(title):
             del tokens[:3]
 
 
-def _fold(s: str) -> str:
-    return re.sub(r"\W+", " ", s).strip().lower()
+def fold_title(s: str) -> str:
+    """A title reduced to its words, for telling whether two spellings are the same title."""
+    return re.sub(r"\W+", " ", s).strip().casefold()
 
 
 # -- plain text ----------------------------------------------------------------------------

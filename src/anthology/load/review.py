@@ -297,7 +297,7 @@ def parse_review(path: Path, root: Path, file: str, diags: Diagnostics,
                 roles_seen.add(role.key)
 
     title = title_override or header_title or fields.get("title", "") or heading_title
-    if film_line and "film" not in roles_seen and _fold(film_line) != _fold(title):
+    if film_line and "film" not in roles_seen and bodies.fold_title(film_line) != bodies.fold_title(title):
         credits.append(make_credit(ROLE_BY_KEY["film"], "film", film_line, film_line_no))
     if not title:
         diags.error(
@@ -327,10 +327,6 @@ def parse_review(path: Path, root: Path, file: str, diags: Diagnostics,
         images=body.images,
         text=text,
     )
-
-
-def _fold(text: str) -> str:
-    return re.sub(r"\W+", " ", text).strip().casefold()
 
 
 def _looks_like_a_title(line: str) -> bool:
