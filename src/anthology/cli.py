@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import shlex
+import signal
 import sys
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from rich.console import Console
@@ -24,6 +27,7 @@ from .load.schema import schema_text
 from .model import Book
 from .render.build import BuildResult
 from .render.html import check_templates
+from .render.lock import build_lock
 from .render.preflight import preflight
 from .scaffold import init_project
 
@@ -175,6 +179,7 @@ def _preview(root: Path, port: int) -> int:
         print("rebuilt" if state.ok else "the book has errors: the page shows them", flush=True)
 
     preview.on_rebuild = report
+    preview.on_wait = lambda message: print(f"anthology: {message}", file=sys.stderr, flush=True)
     preview.start()
     report(preview.state)
     print(f"serving {preview.url} (Ctrl-C to stop)", flush=True)
@@ -213,7 +218,44 @@ def _edit(args: argparse.Namespace, root: Path) -> int:
     return EXIT_OK
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that every temporary file is removed on the way out."""
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """While ``main`` runs, ``kill`` (SIGTERM) stops a build as cleanly as Ctrl-C does."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_term(signum: int, frame: object) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # already stopping: a second kill must not cut the cleanup
+        raise _Terminated
+
+    previous = signal.signal(signal.SIGTERM, on_term)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
+
+
+def _interrupted(exc: KeyboardInterrupt, what: str) -> int:
+    """The message and exit status of a build stopped by Ctrl-C (130) or SIGTERM (143)."""
+    terminated = isinstance(exc, _Terminated)
+    print(f"anthology: {'terminated' if terminated else 'interrupted'}{what}", file=sys.stderr)
+    return 128 + (signal.SIGTERM if terminated else signal.SIGINT)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    with _sigterm_as_interrupt():
+        try:
+            return _main(argv)
+        except KeyboardInterrupt as exc:  # outside a build: nothing to say about the book
+            return _interrupted(exc, "")
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command == "schema":
@@ -257,7 +299,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         want_pdf = not args.epub
         want_epub = not args.pdf
         out = Path(args.out) if args.out else None
-        with _Progress(args.quiet) as progress:
+
+        def waiting(message: str) -> None:
+            if not args.quiet:
+                print(f"anthology: {message}", file=sys.stderr, flush=True)
+
+        with build_lock(root, on_wait=waiting), _Progress(args.quiet) as progress:
             result, diags = build(root, out, pdf=want_pdf, epub=want_epub, diags=diags, strict=args.strict,
                                   progress=progress)
     except AnthologyError as exc:
@@ -267,9 +314,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 shown.append(d)
         _show(shown, root, quiet=getattr(args, "quiet", False), strict=getattr(args, "strict", False))
         return EXIT_ERROR
-    except KeyboardInterrupt:
-        print("anthology: interrupted; the previous book is untouched", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        return _interrupted(exc, "; the previous book is untouched")
     _show(diags, root, quiet=args.quiet)
     if not args.quiet:
         print(_summary(result, len(diags.warnings)))

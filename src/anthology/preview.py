@@ -26,6 +26,7 @@ from .render.build import build
 from .render.context import template_context, with_anchors
 from .render.fetcher import ConfinedFetcher
 from .render.html import make_environment, render, stylesheet
+from .render.lock import OnWait, build_lock
 
 WATCHED = ("anthology.yaml", "people.yaml", "reviews", "templates", "assets")
 _RELOAD = """<script>
@@ -67,14 +68,18 @@ def snapshot(root: Path) -> dict[str, float]:
     return times
 
 
-def rebuild(root: Path, out: Path, state: State) -> None:
-    """Build the book and its preview page; on bad input, keep the error for the page."""
+def rebuild(root: Path, out: Path, state: State, on_wait: OnWait | None = None) -> None:
+    """Build the book and its preview page; on bad input, keep the error for the page.
+
+    Holds the project's build lock, like ``anthology build``: ``on_wait(message)`` is told
+    when another build of the project makes this one wait."""
     diags = Diagnostics()
     try:
-        book, diags = load_book(root, diags)
-        if book is None:
-            raise AnthologyError(list(diags))
-        result = build(book, out, diags)
+        with build_lock(root, on_wait=on_wait):
+            book, diags = load_book(root, diags)
+            if book is None:
+                raise AnthologyError(list(diags))
+            result = build(book, out, diags)
         page = _book_page(book, result.outputs)
         ok = True
     except AnthologyError as exc:
@@ -167,13 +172,14 @@ class Preview:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self.on_rebuild = None  # optional callback(state), for the CLI to report
+        self.on_wait: OnWait | None = None  # optional callback(message): another build holds the lock
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}/"
 
     def start(self) -> None:
-        rebuild(self.root, self.out, self.state)
+        rebuild(self.root, self.out, self.state, self.on_wait)
         self._threads = [threading.Thread(target=self.server.serve_forever, daemon=True),
                          threading.Thread(target=self._watch, daemon=True)]
         for thread in self._threads:
@@ -186,7 +192,7 @@ class Preview:
             if now != seen:
                 seen = now
                 time.sleep(0.1)  # let an editor finish writing
-                rebuild(self.root, self.out, self.state)
+                rebuild(self.root, self.out, self.state, self.on_wait)
                 if self.on_rebuild is not None:
                     self.on_rebuild(self.state)
 
