@@ -6,7 +6,8 @@ once through ``on_wait`` (the library never prints), and gives up with a located
 ``timeout`` seconds. ``fcntl.flock`` locks belong to the open file, so the kernel releases
 them when the holder exits, however it exits (``kill -9`` included): a stale lock cannot
 outlive its build, and the lock file itself is never deleted (deleting it would let two
-builds lock two different files).
+builds lock two different files). A forked process (the layout workers) closes its copy of
+the lock's descriptor at once: a worker orphaned by ``kill -9`` must not keep the lock.
 
 Where the lock file cannot be created (a read-only project built with ``--out`` elsewhere),
 the build runs without it rather than fail.
@@ -30,6 +31,18 @@ _POLL = 0.1
 
 OnWait = Callable[[str], None]
 
+_held: set[int] = set()  # descriptors of the locks this process holds
+
+
+def _close_in_child() -> None:
+    for fd in _held:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _held.clear()
+
+
+os.register_at_fork(after_in_child=_close_in_child)
+
 
 def lock_path(project: Path) -> Path:
     return project / CACHE_DIR / LOCK_NAME
@@ -45,12 +58,14 @@ def _holder(fd: int) -> str:
 
 
 @contextlib.contextmanager
-def build_lock(project: Path | str, *, timeout: float = LOCK_TIMEOUT, on_wait: OnWait | None = None) -> Iterator[None]:
+def build_lock(project: Path | str, *, timeout: float | None = None, on_wait: OnWait | None = None) -> Iterator[None]:
     """Hold the project's build lock for the ``with`` block.
 
     ``on_wait(message)`` is called once if another build holds the lock; after ``timeout``
-    seconds of waiting an :class:`AnthologyError` located on ``anthology.yaml`` is raised.
+    seconds of waiting (default: ``LOCK_TIMEOUT``) an :class:`AnthologyError` located on
+    ``anthology.yaml`` is raised.
     """
+    timeout = LOCK_TIMEOUT if timeout is None else timeout
     path = lock_path(Path(project))
     try:
         path.parent.mkdir(exist_ok=True)
@@ -81,6 +96,8 @@ def build_lock(project: Path | str, *, timeout: float = LOCK_TIMEOUT, on_wait: O
         with contextlib.suppress(OSError):
             os.ftruncate(fd, 0)
             os.pwrite(fd, str(os.getpid()).encode("ascii"), 0)
+        _held.add(fd)
         yield
     finally:
+        _held.discard(fd)
         os.close(fd)  # releases the lock

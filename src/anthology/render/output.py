@@ -99,6 +99,16 @@ def _signals_held() -> Iterator[None]:
             signal.raise_signal(signum)
 
 
+def _own_temporaries(target: Path) -> list[Path]:
+    """This process's temporary files for ``target`` (a signal may land between ``mkstemp``
+    and the line that would have remembered the name: look on the disk, not in a list)."""
+    prefix = f".{target.name}{TEMP_MARK}{os.getpid()}-"
+    try:
+        return [target.parent / n for n in os.listdir(target.parent) if n.startswith(prefix) and n.endswith(".tmp")]
+    except OSError:
+        return []
+
+
 def write_all_atomic(outputs: dict[Path, bytes]) -> None:
     """Stage every output first; only when all are on disk, rename them over the targets."""
     for folder in dict.fromkeys(target.parent for target in outputs):
@@ -113,6 +123,7 @@ def write_all_atomic(outputs: dict[Path, bytes]) -> None:
             for tmp, target in staged:
                 os.replace(tmp, target)
     finally:
-        for tmp, _ in staged:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+        for target in outputs:
+            for tmp in _own_temporaries(target):
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
