@@ -10,6 +10,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from .limits import DEFAULT as DEFAULT_LIMITS
+from .limits import Limits
+
 
 @dataclass(frozen=True, slots=True)
 class Credit:
@@ -92,6 +95,7 @@ class Book:
     indexes: tuple[str, ...] = ("people",)
     pdf: MappingProxyType[str, Any] = field(default_factory=_frozen)
     epub: MappingProxyType[str, Any] = field(default_factory=_frozen)
+    limits: Limits = DEFAULT_LIMITS  # anthology.yaml's limits: over the defaults of limits.py
 
     @property
     def chapters(self) -> tuple[Chapter, ...]:
@@ -99,6 +103,14 @@ class Book:
         out: list[Chapter] = []
         for entry in self.entries:
             out.extend(entry.chapters if isinstance(entry, Part) else (entry,))
+        return tuple(out)
+
+    @property
+    def sections(self) -> tuple[Chapter | Part, ...]:
+        """Parts and chapters in reading order, flat: a part's divider, then its chapters."""
+        out: list[Chapter | Part] = []
+        for entry in self.entries:
+            out.extend((entry, *entry.chapters) if isinstance(entry, Part) else (entry,))
         return tuple(out)
 
     @property

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import mimetypes
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,8 +21,11 @@ import nh3
 from lxml import etree
 from lxml import html as lxml_html
 from markdown_it import MarkdownIt
+from markdown_it.parser_block import ParserBlock
+from markdown_it.rules_block import StateBlock
 
 from ..errors import Diagnostics
+from ..limits import DEFAULT, Limits, how_to_raise
 from ..model import Image
 from .manifest import BCP47, resolve_inside
 
@@ -44,6 +48,8 @@ ALLOWED_ATTRIBUTES = {
 DROPPED_WITH_CONTENT = {"script", "style", "iframe", "object", "embed", "template", "noscript",
                         "textarea", "select", "svg", "math", "title", "head"}
 LINK_SCHEMES = {"http", "https", "mailto"}
+# nh3 keeps these in href/src; "data" only so that an embedded image is named as one, then left out.
+URL_SCHEMES = set(nh3.ALLOWED_URL_SCHEMES) | {"data"}
 IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
                ".gif": "image/gif", ".webp": "image/webp"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
@@ -56,17 +62,52 @@ QUOTES: dict[str, tuple[str, str, str, str]] = {
     "da": ("»", "«", "›", "‹"), "no": ("«", "»", "‘", "’"), "ru": ("«", "»", "„", "“"),
     "ja": ("「", "」", "『", "』"), "zh": ("“", "”", "‘", "’"), "ko": ("“", "”", "‘", "’"),
 }
-_parsers: dict[tuple[str, ...], MarkdownIt] = {}
+_parsers: dict[tuple[tuple[str, ...], int], MarkdownIt] = {}
+# Container markers a flattened line still carries: '>' of quotes, '-', '*', '+' or '1.' of lists.
+_MARKERS = re.compile(r"^[ \t]*(?:(?:>|[-+*](?=[ \t]|$)|\d{1,9}[.)](?=[ \t]|$))[ \t]*)+")
 
 
-def _markdown(lang: str) -> MarkdownIt:
+class _FlatteningBlock(ParserBlock):
+    """markdown-it's block parser, except that past its nesting limit it keeps the text.
+
+    markdown-it silently drops everything nested deeper than ``maxNesting`` (quotes in quotes,
+    lists in lists). Here the rest of the too-deep container becomes one paragraph, without
+    its markers, and the first such line is noted in ``env`` for a located warning.
+    """
+
+    def tokenize(self, state: StateBlock, startLine: int, endLine: int) -> None:  # noqa: N803 - markdown-it's names
+        if state.level < state.md.options.maxNesting:
+            super().tokenize(state, startLine, endLine)
+            return
+        line = state.skipEmptyLines(startLine)
+        if line >= endLine or state.sCount[line] < state.blkIndent:
+            return
+        raw = state.getLines(line, endLine, state.blkIndent, False)
+        kept = "\n".join(_MARKERS.sub("", part) for part in raw.split("\n")).strip()
+        state.env.setdefault("flattened_at", line)
+        if kept:
+            opened = state.push("paragraph_open", "p", 1)
+            opened.map = [line, endLine]
+            inline = state.push("inline", "", 0)
+            inline.content = kept
+            inline.map = [line, endLine]
+            inline.children = []
+            state.push("paragraph_close", "p", -1)
+        state.line = endLine
+
+
+def _markdown(lang: str, depth: int) -> MarkdownIt:
     """A CommonMark parser whose straight quotes become the language's typographic ones."""
     primary = lang.split("-")[0].lower()
     quotes = QUOTES.get(primary, QUOTES["en"])
-    if quotes not in _parsers:
-        md = MarkdownIt("commonmark", {"html": True, "typographer": True, "quotes": list(quotes)})
-        _parsers[quotes] = md.enable(["table", "strikethrough", "smartquotes"])
-    return _parsers[quotes]
+    if (quotes, depth) not in _parsers:
+        md = MarkdownIt("commonmark", {"html": True, "typographer": True, "quotes": list(quotes),
+                                       "maxNesting": depth})
+        flattening = _FlatteningBlock()
+        flattening.ruler = md.block.ruler
+        md.block = flattening
+        _parsers[(quotes, depth)] = md.enable(["table", "strikethrough", "smartquotes"])
+    return _parsers[(quotes, depth)]
 
 
 @dataclass(slots=True)
@@ -84,6 +125,7 @@ class Source:
     path: Path  # the review file
     first_line: int  # 1-based line of the body's first line in the file
     text: str  # the whole file, to locate things found in the body
+    limits: Limits = DEFAULT
 
 
 def strip_controls(text: str) -> str:
@@ -149,8 +191,23 @@ def resolve_blog_syntax(text: str, front: dict[str, Any], src: Source, diags: Di
 # -- markdown ------------------------------------------------------------------------------
 
 def render_markdown(text: str, src: Source, title: str, diags: Diagnostics, lang: str = "en") -> Body:
-    md = _markdown(lang)
-    tokens = md.parse(text)
+    limits = src.limits
+    md = _markdown(lang, limits.nesting_depth)
+    env: dict[str, Any] = {}
+    tokens = md.parse(text, env)
+    if "flattened_at" in env:
+        diags.warning(src.file, src.first_line + env["flattened_at"], 0, "nesting-flattened",
+                      f"quotes or lists nested more than {limits.nesting_depth} deep (the limit nesting_depth): "
+                      "the deeper levels are flattened, their text kept")
+    items = [tok for tok in tokens if tok.type == "list_item_open"]
+    if len(items) > limits.list_items:
+        over = items[limits.list_items]
+        line = src.first_line + (over.map[0] if over.map else 0)
+        diags.error(src.file, line, 0, "too-many-list-items",
+                    f"{len(items):,} list items are too many for one review (limit {limits.list_items:,}, "
+                    f"list_items; this is item {limits.list_items + 1:,}): laying them out would take minutes. "
+                    f"Split the list into paragraphs or reviews, or {how_to_raise('list_items')}")
+        return Body("")
     _drop_heading_repeating_title(tokens, title)
     # A body's headings nest under the chapter title (h1): the shallowest becomes h2, so a
     # review that starts its sections at '##' does not skip a level.
@@ -160,7 +217,8 @@ def render_markdown(text: str, src: Source, title: str, diags: Diagnostics, lang
         if tok.type in ("heading_open", "heading_close"):
             tok.tag = f"h{min(max(int(tok.tag[1]) + shift, 2), 6)}"
     raw = md.renderer.render(tokens, md.options, {})
-    return _finish(raw, src, diags, _image_lines(tokens, src.first_line))
+    return _finish(raw, src, diags, _image_lines(tokens, src.first_line),
+                   lambda: _deep_line(tokens, src.limits.nesting_depth, src.first_line))
 
 
 _IMG_TAG = re.compile(r"<img\b", re.IGNORECASE)
@@ -182,6 +240,24 @@ def _image_lines(tokens: list, first_line: int) -> list[int]:
             elif child.type == "image" or (child.type == "html_inline" and _IMG_TAG.match(child.content)):
                 lines.append(line)
     return lines
+
+
+def _deep_line(tokens: list, limit: int, first_line: int) -> int:
+    """File line of the first raw HTML tag that opens an element deeper than ``limit``."""
+    depth = 0
+    for tok in tokens:
+        if not tok.map:
+            continue
+        raw = [tok.content] if tok.type == "html_block" else [
+            c.content for c in tok.children or () if c.type == "html_inline"]
+        for content in raw:
+            for m in _TAG.finditer(content):
+                if m.group(2).lower() in VOID or m.group(4):
+                    continue
+                depth += -1 if m.group(1) else 1
+                if depth + tok.level > limit:
+                    return first_line + tok.map[0] + content.count("\n", 0, m.start())
+    return first_line
 
 
 def _drop_heading_repeating_title(tokens: list, title: str) -> None:
@@ -217,17 +293,24 @@ def render_text(text: str, src: Source, diags: Diagnostics) -> Body:
 
 # -- sanitising and finishing --------------------------------------------------------------
 
-def _finish(raw_html: str, src: Source, diags: Diagnostics, image_lines: list[int] | None = None) -> Body:
+def _finish(raw_html: str, src: Source, diags: Diagnostics, image_lines: list[int] | None = None,
+            deep_line: Callable[[], int] | None = None) -> Body:
     clean = nh3.clean(
         raw_html,
         tags=ALLOWED_TAGS,
         clean_content_tags=DROPPED_WITH_CONTENT,
         attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
         link_rel=None,
         strip_comments=True,
     )
     if not clean.strip():
         return Body("")
+    clean, flattened = flatten_deep(clean, src.limits.nesting_depth)
+    if flattened:
+        diags.warning(src.file, deep_line() if deep_line else src.first_line, 0, "nesting-flattened",
+                      f"HTML elements nested more than {src.limits.nesting_depth} deep (the limit nesting_depth): "
+                      f"{flattened:,} deeper tags removed, their text kept")
     try:
         wrapper = lxml_html.fragment_fromstring(clean, create_parent="div")
     except (etree.ParserError, ValueError):
@@ -272,6 +355,13 @@ def _fix_images(root: etree._Element, src: Source, diags: Diagnostics, body: Bod
             diags.warning(src.file, line, 0, "image-unsafe", "image without a usable source left out")
             _replace_with_text(img, alt)
             continue
+        if parts.scheme.lower() == "data":
+            diags.warning(src.file, line, 0, "image-data-url",
+                          "image embedded in the text as a data: URL, which is not supported: left out, alt "
+                          "text kept (save the picture as a file under assets/ and link it: "
+                          "![a still](../assets/still.png))")
+            _replace_with_text(img, alt)
+            continue
         if parts.scheme or url.startswith("//"):
             diags.warning(src.file, line, 0, "image-remote",
                           f"remote image {url} is not fetched: left out, alt text kept "
@@ -291,7 +381,7 @@ def _fix_images(root: etree._Element, src: Source, diags: Diagnostics, body: Bod
                           f"image {url} ({guess}) is not a PNG, JPEG, GIF or WebP: left out")
             _replace_with_text(img, alt)
             continue
-        problem = image_problem(target)
+        problem = image_problem(target, src.limits)
         if problem:
             diags.warning(src.file, line, 0, "image-unreadable", f"image {url} {problem}: left out, alt text kept")
             _replace_with_text(img, alt)
@@ -306,23 +396,65 @@ def _fix_images(root: etree._Element, src: Source, diags: Diagnostics, body: Bod
             body.images.append(image)
 
 
-MAX_PIXELS = 100_000_000  # 10,000 × 10,000: a full-page image at 300 dpi is a tenth of this
-
-
-def image_problem(path: Path) -> str:
+def image_problem(path: Path, limits: Limits = DEFAULT) -> str:
     """Why an image cannot go into a book ('' when it can): unreadable, or absurdly large."""
     from PIL import Image, UnidentifiedImageError
 
     try:
+        if not path.is_file():
+            return "is not a regular file"
+        if path.stat().st_size > limits.resource_bytes:
+            return f"is larger than {limits.resource_megabytes} MB (resource_megabytes): resize it"
         with Image.open(path) as image:
-            if image.width * image.height > MAX_PIXELS:
-                return f"is {image.width}×{image.height} pixels, too large to print (resize it)"
+            if image.width * image.height > limits.image_pixels:
+                return (f"is {image.width}×{image.height} pixels, too large to print (the limit image_pixels is "
+                        f"{limits.image_pixels:,}): resize it to what the page needs at 300 dpi")
             image.verify()
     except Image.DecompressionBombError:
         return "has too many pixels to print (resize it to what the page needs at 300 dpi)"
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         return f"cannot be read ({type(exc).__name__}): is the file damaged?"
     return ""
+
+
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)"
+                  r"((?:\s+[^\s\"'=<>/]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>]+))?)*)\s*(/?)>")
+VOID = {"br", "hr", "img", "wbr", "col", "area", "input", "source", "track", "embed", "meta", "link"}
+
+
+def flatten_deep(markup: str, limit: int) -> tuple[str, int]:
+    """Remove start and end tags nested deeper than ``limit`` (their text stays); count them.
+
+    ``markup`` is nh3's output: well-formed and fully escaped, so a tag-level scan is exact.
+    The layout engine recurses once per level, and lxml silently drops text past 255 levels.
+    """
+    out: list[str] = []
+    stack: list[bool] = []  # for each open element: was its start tag kept?
+    depth = dropped = 0
+    pos = 0
+    for m in _TAG.finditer(markup):
+        closing, name = m.group(1), m.group(2).lower()
+        if name in VOID or m.group(4):
+            continue
+        if not closing:
+            keep = depth < limit
+            stack.append(keep)
+            if keep:
+                depth += 1
+            else:
+                out.append(markup[pos:m.start()])
+                pos = m.end()
+                dropped += 1
+        elif stack:
+            if stack.pop():
+                depth -= 1
+            else:
+                out.append(markup[pos:m.start()])
+                pos = m.end()
+    if not dropped:
+        return markup, 0
+    out.append(markup[pos:])
+    return "".join(out), dropped
 
 
 def _find_local(path: str, src: Source) -> tuple[Path | None, str]:

@@ -58,7 +58,8 @@ def load_book(root: Path | str, diags: Diagnostics | None = None) -> tuple[Book 
 
     def chapter(ref: ChapterRef, part_id: str) -> Chapter | None:
         file = ref.path.relative_to(root.resolve()).as_posix()
-        review = parse_review(ref.path, root, file, diags, ref.title, ref.language, language)
+        review = parse_review(ref.path, root, file, diags, ref.title, ref.language, language,
+                              manifest.limits)
         if review is None:
             return None
         return Chapter(
@@ -108,5 +109,6 @@ def load_book(root: Path | str, diags: Diagnostics | None = None) -> tuple[Book 
         indexes=manifest.indexes,
         pdf=MappingProxyType(dict(manifest.pdf)),
         epub=MappingProxyType(dict(manifest.epub)),
+        limits=manifest.limits,
     )
     return book, diags

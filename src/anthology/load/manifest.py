@@ -5,6 +5,7 @@ Every problem is collected with its ``anthology.yaml:line:col`` before anything 
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import uuid
@@ -15,6 +16,7 @@ import yaml
 
 from .. import paper
 from ..errors import Diagnostics
+from ..limits import DEFAULT, Limits, how_to_raise
 from .text import decode
 from .yamlnodes import compose, is_null, kind, where
 
@@ -45,6 +47,7 @@ BOOK_KEYS: dict[str, str] = {
     "warnings": "warnings",
     "pdf": "pdf",
     "epub": "epub",
+    "limits": "limits",
 }
 INDEXES = ("people", "films", "countries")
 
@@ -96,6 +99,7 @@ class Manifest:
     epub: dict[str, str] = field(default_factory=dict)
     indexes: tuple[str, ...] = ("people",)
     ignore_warnings: tuple[str, ...] = ()
+    limits: Limits = DEFAULT
 
     @property
     def chapters(self) -> list[ChapterRef]:
@@ -318,6 +322,39 @@ class _Reader:
                 out.append(name)
         return tuple(out)
 
+    def limits(self, node: yaml.Node) -> Limits:
+        """'limits: {list_items: 20000, …}' — raise or lower the named limits (see limits.py)."""
+        if not isinstance(node, yaml.MappingNode):
+            if not is_null(node):
+                self.error(node, "manifest-type",
+                           f"'limits' must be a mapping such as {{list_items: 20000}}, not {kind(node)}")
+            return DEFAULT
+        allowed = Limits.overridable()
+        values: dict[str, int] = {}
+        for k, v in node.value:
+            if not isinstance(k, yaml.ScalarNode) or k.value not in allowed:
+                if isinstance(k, yaml.ScalarNode) and k.value in Limits.names():
+                    self.error(k, "manifest-unknown-key", f"'limits.{k.value}' is a fixed limit: it cannot be set")
+                else:
+                    self.unknown(k, set(allowed))
+                continue
+            text = self.string(v, f"limits.{k.value}")
+            if text is None:
+                continue
+            info = Limits.info(k.value)
+            digits = text.replace("_", "").replace(",", "")
+            if not digits.isascii() or not digits.isdigit():
+                self.error(v, "bad-limit", f"'limits.{k.value}' must be a whole number of {info['unit']}, "
+                                           f"not '{text}' (the default is {info['default']:,})")
+                continue
+            number = int(digits)
+            if not 1 <= number <= info["ceiling"]:
+                self.error(v, "bad-limit", f"'limits.{k.value}' must be between 1 and {info['ceiling']:,} "
+                                           f"{info['unit']} (the default is {info['default']:,})")
+                continue
+            values[k.value] = number
+        return dataclasses.replace(DEFAULT, **values)
+
     def options(self, node: yaml.Node, key: str, allowed: dict[str, str]) -> dict[str, str]:
         if not isinstance(node, yaml.MappingNode):
             if not is_null(node):
@@ -350,16 +387,33 @@ class _Reader:
         return out
 
 
-def _image_problem(path: Path) -> str:
+def _image_problem(path: Path, limits: Limits) -> str:
     from .body import image_problem  # body imports this module
 
-    return image_problem(path)
+    return image_problem(path, limits)
+
+
+def _check_chapter_count(manifest: Manifest, file: str, diags: Diagnostics) -> None:
+    chapters = manifest.chapters
+    limit = manifest.limits.chapters
+    if len(chapters) > limit:
+        first = chapters[limit]
+        diags.error(file, first.line, first.col, "too-many-chapters",
+                    f"{len(chapters):,} chapters are more than the limit of {limit:,} (chapters): split the book, "
+                    f"or {how_to_raise('chapters')}")
 
 
 def load_manifest(root: Path, diags: Diagnostics) -> Manifest | None:
     """Read and validate ``root/anthology.yaml``; return None when it cannot be read at all."""
     file = MANIFEST_NAME
     path = root / MANIFEST_NAME
+    if path.is_dir():
+        diags.error(file, 0, 0, "not-a-file",
+                    f"{MANIFEST_NAME} is a folder, not a file: the manifest is a YAML file (rename the folder)")
+        return None
+    if path.exists() and not path.is_file():
+        diags.error(file, 0, 0, "not-a-file", f"{MANIFEST_NAME} is not a regular file (a pipe or a device?)")
+        return None
     if not path.is_file():
         diags.error(file, 0, 0, "no-manifest", f"no {MANIFEST_NAME} in {root}: run 'anthology init' to create one")
         return None
@@ -386,6 +440,8 @@ def load_manifest(root: Path, diags: Diagnostics) -> Manifest | None:
             reader.unknown(key, BOOK_KEYS)
             continue
         fields[key.value] = (key, value)
+    if "limits" in fields:
+        manifest.limits = reader.limits(fields["limits"][1])
 
     for name, (_key, value) in fields.items():
         expected = BOOK_KEYS[name]
@@ -405,12 +461,13 @@ def load_manifest(root: Path, diags: Diagnostics) -> Manifest | None:
             if target is not None and name == "cover" and target.suffix.lower() not in (".png", ".jpg", ".jpeg"):
                 reader.error(value, "cover-type", "the cover must be a PNG or JPEG image (stores ask for JPEG)")
                 target = None
-            elif target is not None and name == "cover" and (problem := _image_problem(target)):
+            elif target is not None and name == "cover" and (problem := _image_problem(target, manifest.limits)):
                 reader.error(value, "cover-unreadable", f"the cover image {problem}")
                 target = None
             manifest.meta[name] = target.relative_to(root.resolve()).as_posix() if target else ""
         elif expected == "chapters":
             manifest.entries = reader.chapters(value, in_part=False)
+            _check_chapter_count(manifest, file, diags)
         elif expected == "warnings":
             manifest.ignore_warnings = reader.warning_codes(value)
         elif expected == "indexes":

@@ -7,7 +7,9 @@ the first line that is not one: a blank line is not required.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,14 +18,13 @@ from typing import Any
 import yaml
 
 from ..errors import Diagnostics
+from ..limits import DEFAULT, Limits, how_to_raise
 from ..model import Credit, Image
 from . import body as bodies
 from .credits import ROLE_BY_KEY, credits_in_text, make_credit, ordered, role_for
 from .manifest import BCP47
 from .text import decode
 from .yamlnodes import TooLarge, compose, kind, to_python
-
-MAX_BYTES = 16 * 1024 * 1024
 
 # Front-matter keys a blog carries and a book does not need: ignored without a word.
 # (Every key that is not a credit role is ignored; these are named so the rule is visible.)
@@ -63,30 +64,54 @@ class _HeaderLine:
     line: int
 
 
-def read_text(path: Path, file: str, diags: Diagnostics) -> str | None:
-    """Decode a review: UTF-8 (BOM allowed), UTF-16 with a BOM; newlines normalised."""
+def read_text(path: Path, file: str, diags: Diagnostics, limits: Limits = DEFAULT) -> str | None:
+    """Decode a review: UTF-8 (BOM allowed), UTF-16 with a BOM; newlines normalised.
+
+    Only a regular file is read: the file is opened without blocking and checked before any
+    byte is read, so a named pipe or a device answers at once instead of hanging the build.
+    """
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            diags.error(file, 0, 0, "file-too-large",
-                        f"{size // (1024 * 1024)} MB is too large for a review (limit {MAX_BYTES // (1024 * 1024)} MB)")
-            return None
-        data = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as exc:
         diags.error(file, 0, 0, "unreadable", f"cannot read the file: {exc.strerror}")
         return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            diags.error(file, 0, 0, "not-a-file",
+                        "not a regular file (a folder, a pipe or a device?): a review is a text file")
+            return None
+        if info.st_size > limits.review_bytes:
+            diags.error(file, 0, 0, "file-too-large",
+                        f"{info.st_size // 2**20} MB is too large for a review (limit {limits.review_megabytes} MB): "
+                        f"split it, or {how_to_raise('review_megabytes')}")
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            data = fh.read(limits.review_bytes + 1)
+    except OSError as exc:
+        diags.error(file, 0, 0, "unreadable", f"cannot read the file: {exc.strerror}")
+        return None
+    finally:
+        os.close(fd)
     text = decode(data, file, diags)
     if text is None:
         return None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if "\x00" in text:
-        diags.warning(file, 0, 0, "control-chars", "NUL bytes removed: is this really a text file?")
+    nul = text.find("\x00")
+    if nul >= 0:
+        line = text.count("\n", 0, nul) + 1
+        col = nul - (text.rfind("\n", 0, nul) + 1) + 1
+        count = text.count("\x00")
+        diags.warning(file, line, col, "control-chars",
+                      f"{count} NUL byte{'s' if count > 1 else ''} removed (the first here): "
+                      "is this really a text file?")
     return bodies.strip_controls(text)
 
 
 # -- front matter --------------------------------------------------------------------------
 
-def split_front_matter(text: str, file: str, diags: Diagnostics) -> tuple[dict[str, Any], str, int, bool]:
+def split_front_matter(text: str, file: str, diags: Diagnostics,
+                       limits: Limits = DEFAULT) -> tuple[dict[str, Any], str, int, bool]:
     """Return (front matter, rest of the text, first line of the rest, ok)."""
     first = text.split("\n", 1)[0].rstrip()
     if first not in ("---", "+++"):
@@ -100,15 +125,15 @@ def split_front_matter(text: str, file: str, diags: Diagnostics) -> tuple[dict[s
         return {}, "", 1, False
     raw = "\n".join(lines[1:end])
     rest = "\n".join(lines[end + 1:])
-    data = _yaml_front(raw, file, diags) if first == "---" else _toml_front(raw, file, diags)
+    data = _yaml_front(raw, file, diags, limits) if first == "---" else _toml_front(raw, file, diags)
     if data is None:
         return {}, rest, end + 2, False
     return data, rest, end + 2, True
 
 
-def _yaml_front(raw: str, file: str, diags: Diagnostics) -> dict[str, Any] | None:
+def _yaml_front(raw: str, file: str, diags: Diagnostics, limits: Limits = DEFAULT) -> dict[str, Any] | None:
     before = len(diags.errors)
-    node = compose("\n" + raw, file, diags)  # the leading newline keeps line numbers right
+    node = compose("\n" + raw, file, diags, limits)  # the leading newline keeps line numbers right
     if len(diags.errors) > before:
         return None
     if node is None:
@@ -118,21 +143,51 @@ def _yaml_front(raw: str, file: str, diags: Diagnostics) -> dict[str, Any] | Non
                     f"front matter must be 'key: value' lines, not {kind(node)}")
         return None
     try:
-        return to_python(node)
+        return to_python(node, limits)
     except TooLarge as exc:
         diags.error(file, 2, 1, "front-matter-size", str(exc))
         return None
 
 
+_TOML_KEY = re.compile(r"^\s*([A-Za-z0-9_.\"' -]+?)\s*=\s*(.*?)\s*$")
+_TOML_TABLE = re.compile(r"^\s*\[+\s*([^\]]*?)\s*\]+\s*(#.*)?$")
+
+
 def _toml_front(raw: str, file: str, diags: Diagnostics) -> dict[str, Any] | None:
+    """TOML front matter; its errors are located in the file (it starts on line 2) with a fix."""
     try:
-        return tomllib.loads(raw)
+        return tomllib.loads(raw + "\n")
     except tomllib.TOMLDecodeError as exc:
+        lines = raw.split("\n")
         m = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
-        line, col = (int(m.group(1)) + 1, int(m.group(2))) if m else (1, 0)
-        message = re.sub(r"\s*\(at line.*\)", "", str(exc))
-        diags.error(file, line, col, "toml-syntax", f"TOML front matter: {message}")
+        line, col = (int(m.group(1)), int(m.group(2))) if m else (len(lines) + 1, 0)
+        message = re.sub(r"\s*\(at (line|end).*\)", "", str(exc))
+        text = lines[line - 1] if 0 < line <= len(lines) else ""
+        found = _TOML_KEY.match(text)
+        if message.startswith("Cannot overwrite") and found:
+            key = found.group(1).strip()
+            first = _toml_first_definition(lines, line - 1, key)
+            col = text.index(key[0]) + 1
+            message = f"duplicate key '{key}'" + (f" (first defined on line {first + 1})" if first else "")
+        elif message == "Invalid value" and found and found.group(2) and found.group(2)[0] not in "\"'[{":
+            key, value = found.group(1).strip(), found.group(2)
+            quoted = value.replace("\\", "\\\\").replace('"', '\\"')
+            message = f"invalid value: TOML strings need quotes, write {key} = \"{quoted}\""
+        diags.error(file, line + 1, col, "toml-syntax", f"TOML front matter: {message}")
         return None
+
+
+def _toml_first_definition(lines: list[str], upto: int, key: str) -> int:
+    """The 1-based line (within the front matter) where ``key`` was first set in the same table."""
+    first = 0
+    for n, text in enumerate(lines[:upto], start=1):
+        if _TOML_TABLE.match(text):
+            first = 0  # a new table: keys start over
+            continue
+        found = _TOML_KEY.match(text)
+        if found and found.group(1).strip() == key and not first:
+            first = n
+    return first
 
 
 def _scalar(value: Any) -> str | list[str] | None:
@@ -244,12 +299,13 @@ def parse_header(lines: list[str], start: int, first_line: int) -> tuple[list[_H
 # -- the whole file ------------------------------------------------------------------------
 
 def parse_review(path: Path, root: Path, file: str, diags: Diagnostics,
-                 title_override: str = "", lang: str = "", default_lang: str = "en") -> Review | None:
+                 title_override: str = "", lang: str = "", default_lang: str = "en",
+                 limits: Limits = DEFAULT) -> Review | None:
     """Parse one review file. Errors and warnings go to ``diags``; None when unusable."""
-    text = read_text(path, file, diags)
+    text = read_text(path, file, diags, limits)
     if text is None:
         return None
-    front, rest, first_line, ok = split_front_matter(text, file, diags)
+    front, rest, first_line, ok = split_front_matter(text, file, diags, limits)
     if not ok:
         return None
     front_lines = _front_matter_lines(text)
@@ -272,11 +328,11 @@ def parse_review(path: Path, root: Path, file: str, diags: Diagnostics,
         if heading or j > i + 1:
             header, end = parse_header(lines, j, first_line)
             if header or heading:
-                text = heading.group(1).strip() if heading else lines[i].strip()
+                found = heading.group(1).strip() if heading else lines[i].strip()
                 if heading and not (fields.get("title") or title_override):
-                    heading_title = text
+                    heading_title = found
                 elif header:
-                    film_line, film_line_no = text, first_line + i
+                    film_line, film_line_no = found, first_line + i
                 if heading and not header:
                     end = j  # the title heading alone: the body starts after it
     if header or heading_title:
@@ -309,14 +365,18 @@ def parse_review(path: Path, root: Path, file: str, diags: Diagnostics,
         return None
 
     body_text = "\n".join(lines[i:])
-    src = bodies.Source(root, file, path, first_line + i, text)
+    src = bodies.Source(root, file, path, first_line + i, text, limits)
+    errors_before = len(diags.errors)
     if is_markdown:
         body_text = bodies.resolve_blog_syntax(body_text, front, src, diags)
         body = bodies.render_markdown(body_text, src, title, diags, lang or fields.get("lang", "") or default_lang)
     else:
         body = bodies.render_text(body_text, src, diags)
+    if len(diags.errors) > errors_before:
+        return None
     if not body.html.strip():
-        diags.warning(file, first_line + i, 0, "empty-body",
+        last_line = text.count("\n") + 1  # never a line the file does not have
+        diags.warning(file, min(first_line + i, last_line), 0, "empty-body",
                       "this review has no text after its credits: the chapter will be empty")
     return Review(
         title=" ".join(title.split()),

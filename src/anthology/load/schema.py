@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 from .. import paper
+from ..limits import Limits
 from . import manifest as m
 from .people import ORDERS, PERSON_KEYS
 
@@ -36,6 +37,8 @@ HELP: dict[str, str] = {
     "warnings": "Warnings to silence: {ignore: [code, ...]}.",
     "pdf": "Print options: page size, bleed, marks, margins, presets, standards.",
     "epub": "EPUB options.",
+    "limits": "Raise or lower the limits that bound sizes, depth and time: {list_items: 20000, ...} "
+              "(see the user guide's Limits section).",
     "pdf.page": f"Trim size: {', '.join(paper.PAGE_SIZES)}, or 'W x H' with units (140mm x 216mm).",
     "pdf.bleed": "Bleed beyond the trim on every side, e.g. 3mm or 0.125in.",
     "pdf.marks": "Printer's marks drawn outside the bleed: crop, cross, crop cross, or none.",
@@ -80,6 +83,15 @@ def _options(prefix: str, keys: dict[str, str]) -> dict[str, Any]:
     return {"type": "object", "additionalProperties": False, "properties": props}
 
 
+def _limits() -> dict[str, Any]:
+    props = {}
+    for name in Limits.overridable():
+        info = Limits.info(name)
+        props[name] = {"type": "integer", "minimum": 1, "maximum": info["ceiling"], "default": info["default"],
+                       "description": f"{info['doc']} Default {info['default']:,} {info['unit']}."}
+    return {"type": "object", "additionalProperties": False, "properties": props}
+
+
 def manifest_schema() -> dict[str, Any]:
     chapter = {
         "type": "object", "additionalProperties": False, "required": ["file"],
@@ -99,6 +111,7 @@ def manifest_schema() -> dict[str, Any]:
                      "properties": {"ignore": {"type": "array", "items": _STRING}}},
         "pdf": _options("pdf", m.PDF_KEYS),
         "epub": _options("epub", m.EPUB_KEYS),
+        "limits": _limits(),
     }
     props = {k: _described(special.get(kind) or _KINDS[kind], k) for k, kind in m.BOOK_KEYS.items()}
     return {
