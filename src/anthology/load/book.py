@@ -12,6 +12,7 @@ from ..model import Book, Chapter, Part, Person
 from .manifest import ChapterRef, PartRef, default_identifier, load_manifest
 from .people import load_people
 from .review import parse_review
+from .templates import check_user_templates
 
 
 def slugify(text: str, fallback: str = "book") -> str:
@@ -45,6 +46,7 @@ def load_book(root: Path | str, diags: Diagnostics | None = None) -> tuple[Book 
     if manifest is None:
         return None, diags
     diags.ignore(manifest.ignore_warnings)
+    check_user_templates(root, diags)
 
     people: tuple[Person, ...] = ()
     people_path = manifest.meta.get("people")

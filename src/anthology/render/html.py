@@ -15,6 +15,7 @@ from typing import Any
 import jinja2
 
 from ..errors import AnthologyError, Diagnostics
+from ..load.templates import without_refused
 
 THEME_DIR = Path(__file__).resolve().parent.parent / "theme"
 USER_TEMPLATES = "templates"
@@ -25,6 +26,7 @@ class _ConfinedLoader(jinja2.FileSystemLoader):
 
     def __init__(self, folder: Path, root: Path) -> None:
         super().__init__(str(folder), followlinks=False)
+        self.folder = folder
         self.root = root.resolve()
 
     def get_source(self, environment: jinja2.Environment, template: str):  # type: ignore[override]
@@ -105,10 +107,17 @@ def _template_frame(default: str) -> tuple[str, int]:
 
 
 def stylesheet(env: jinja2.Environment, name: str) -> str:
-    """A theme stylesheet's text (the user's templates/ may override it), not templated."""
+    """A theme stylesheet's text (the user's templates/ may override it), not templated.
+
+    A user's stylesheet reaches the renderer without its references to anything outside the
+    project: the loader has already warned about each at ``templates/NAME:LINE:COL``.
+    """
     loader = env.loader
     assert loader is not None
-    source, _, _ = loader.get_source(env, name)
+    source, filename, _ = loader.get_source(env, name)
+    for sub in getattr(loader, "loaders", [loader]):
+        if isinstance(sub, _ConfinedLoader) and filename and Path(filename).is_relative_to(sub.folder):
+            return without_refused(source, sub.root)
     return source
 
 
