@@ -573,3 +573,26 @@ def test_editor_and_authors_accept_a_name_or_a_list(tmp_path: Path) -> None:
     assert book.editors == ("Jane Doe",)
     assert book.authors == ("Ann Lee", "Bo Kim")
     assert book.creators == ("Ann Lee", "Bo Kim")
+
+
+def test_a_manifest_that_is_a_folder_says_so(tmp_path: Path) -> None:
+    (tmp_path / MANIFEST).mkdir()
+    book, diags = load_book(tmp_path)
+    assert book is None
+    [err] = diags.errors
+    assert (err.file, err.code) == (MANIFEST, "not-a-file") and "is a folder, not a file" in err.message
+
+
+@pytest.mark.parametrize(("text", "where", "needle"), [
+    ('title: "Open\nchapters:\n  - reviews/alpha.md\n', (1, 8), 'the quote " opened here is never closed'),
+    ("title: A\x00B\nchapters:\n  - reviews/alpha.md\n", (1, 9), "U+0000 (NUL) is not allowed"),
+    # the document's mapping is level 1: the 64th '[' (column 74) is level 65
+    ("title: T\nsubtitle: " + "[" * 500 + "]" * 500 + "\nchapters:\n  - reviews/alpha.md\n", (2, 74),
+     "nested too deeply"),
+])
+def test_yaml_errors_are_located_where_the_user_must_look(tmp_path: Path, text: str, where: tuple[int, int],
+                                                           needle: str) -> None:
+    book, diags = load_book(write_project(tmp_path, text))
+    assert book is None
+    [err] = diags.errors
+    assert (err.line, err.col) == where and needle in err.message, str(err)

@@ -593,3 +593,56 @@ def test_front_matter_that_is_a_list_is_an_error(tmp_path: Path) -> None:
     assert review is None
     [err] = diags.errors
     assert (err.line, err.code) == (2, "front-matter-type")
+
+
+def test_unquoted_toml_string_says_how_to_quote_it(tmp_path: Path) -> None:
+    review, diags = parse(tmp_path, "a.md", '+++\ntitle = "T"\ndirector = Ann Lee\n+++\nProse.\n')
+    [err] = diags.errors
+    assert 'TOML strings need quotes, write director = "Ann Lee"' in err.message
+
+
+def test_duplicate_toml_key_is_named_at_its_line(tmp_path: Path) -> None:
+    review, diags = parse(tmp_path, "a.md", '+++\ntitle = "A"\nyear = "1999"\ntitle = "B"\n+++\nProse.\n')
+    assert review is None
+    [err] = diags.errors
+    assert (err.line, err.col) == (4, 1)
+    assert err.message == "TOML front matter: duplicate key 'title' (first defined on line 2)"
+
+
+def test_duplicate_toml_keys_in_different_tables_are_allowed(tmp_path: Path) -> None:
+    review = parsed(tmp_path, "a.md", '+++\ntitle = "A"\n[params]\ntitle = "B"\n+++\nProse.\n')
+    assert review.title == "A"
+
+
+def test_a_review_that_is_a_pipe_is_refused_without_blocking(tmp_path: Path) -> None:
+    from anthology.load.review import read_text
+
+    path = tmp_path / "reviews" / "pipe.txt"
+    path.parent.mkdir()
+    os.mkfifo(path)
+    diags = Diagnostics()
+    assert read_text(path, "reviews/pipe.txt", diags) is None  # returns at once: nothing writes to the pipe
+    [err] = diags.errors
+    assert (err.file, err.code) == ("reviews/pipe.txt", "not-a-file") and "not a regular file" in err.message
+
+
+def test_nul_bytes_are_located_at_the_first(tmp_path: Path) -> None:
+    review, diags = parse(tmp_path, "a.txt", "Title: A\nDirector: Ann Lee\nOne\x00 two\x00.\n")
+    assert review is not None and "One two." in review.body_html
+    [warning] = diags.warnings
+    assert (warning.line, warning.col, warning.code) == (3, 4, "control-chars")
+    assert warning.message.startswith("2 NUL bytes removed")
+
+
+def test_an_empty_body_warning_stays_inside_the_file(tmp_path: Path) -> None:
+    _, diags = parse(tmp_path, "a.txt", b"", title="Given")
+    [warning] = diags.warnings
+    assert (warning.line, warning.code) == (1, "empty-body")
+
+
+def test_a_data_url_image_is_named_as_one(tmp_path: Path) -> None:
+    review, diags = parse(tmp_path, "a.md",
+                          "# T\n\nDirector: Ann Lee\n\n![a still](data:image/png;base64,iVBORw0KGgo=)\n")
+    assert review is not None and "[a still]" in review.body_html and "data:" not in review.body_html
+    [warning] = [d for d in diags.warnings if d.code == "image-data-url"]
+    assert warning.line == 5 and "assets/" in warning.message

@@ -338,10 +338,12 @@ class _Reader:
                 else:
                     self.unknown(k, set(allowed))
                 continue
-            text = self.string(v, f"limits.{k.value}")
-            if text is None:
-                continue
             info = Limits.info(k.value)
+            if not isinstance(v, yaml.ScalarNode) or is_null(v):
+                self.error(v, "bad-limit", f"'limits.{k.value}' must be a whole number of {info['unit']}, "
+                                           f"not {kind(v)} (the default is {info['default']:,})")
+                continue
+            text = v.value.strip()
             digits = text.replace("_", "").replace(",", "")
             if not digits.isascii() or not digits.isdigit():
                 self.error(v, "bad-limit", f"'limits.{k.value}' must be a whole number of {info['unit']}, "

@@ -14,7 +14,7 @@ from urllib.request import url2pathname
 
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-MAX_RESOURCE_BYTES = 64 * 1024 * 1024
+from ..limits import DEFAULT, Limits
 
 
 class RefusedURL(ValueError):
@@ -24,9 +24,10 @@ class RefusedURL(ValueError):
 class ConfinedFetcher(URLFetcher):
     """Serve ``file:`` URLs under ``roots`` and refuse everything else."""
 
-    def __init__(self, roots: list[Path]) -> None:
+    def __init__(self, roots: list[Path], limits: Limits = DEFAULT) -> None:
         super().__init__(allowed_protocols=("file",))
         self.roots = [r.resolve() for r in roots]
+        self.max_bytes = limits.resource_bytes
         self.refused: list[str] = []
 
     def allows(self, path: Path) -> bool:
@@ -42,8 +43,8 @@ class ConfinedFetcher(URLFetcher):
         if not self.allows(path) or not path.is_file():
             self.refused.append(url)
             raise RefusedURL(f"refused {url}: not a file inside the project")
-        if path.stat().st_size > MAX_RESOURCE_BYTES:
+        if path.stat().st_size > self.max_bytes:
             self.refused.append(url)
-            raise RefusedURL(f"refused {url}: larger than {MAX_RESOURCE_BYTES // 2**20} MB")
+            raise RefusedURL(f"refused {url}: larger than {self.max_bytes // 2**20} MB (resource_megabytes)")
         mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return URLFetcherResponse(path.resolve().as_uri(), path.read_bytes(), {"Content-Type": mime})
