@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
+_CACHES = ""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Builds keep their layout cache and lock outside the project during the tests: the
+    suite builds ../shared, which must never be written to (tests of the in-project cache
+    unset ANTHOLOGY_CACHE_DIR themselves)."""
+    global _CACHES
+    _CACHES = tempfile.mkdtemp(prefix="anthology-test-caches-")
+    os.environ["ANTHOLOGY_CACHE_DIR"] = _CACHES
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _CACHES:
+        shutil.rmtree(_CACHES, ignore_errors=True)
 
 
 @pytest.fixture

@@ -123,7 +123,7 @@ def test_scripts_source_serif_lacks_use_the_bundled_fallbacks(tmp_path: Path) ->
     result, diags = build(tmp_path, tmp_path / "out", epub=False)
     assert [d for d in diags if d.code == "missing-glyphs"] == []
     with pikepdf.open(result.outputs["pdf"]) as pdf:
-        fonts = {str(f.BaseFont) for page in pdf.pages for f in page.Resources.Font.values()}
+        fonts = {str(f.BaseFont) for page in pdf.pages for f in page.Resources.get("/Font", {}).values()}
     assert any("Fallback-CJK" in f for f in fonts) and any("Fallback-Arabic" in f for f in fonts)
     import subprocess
 

@@ -7,29 +7,33 @@ from __future__ import annotations
 
 from pathlib import Path
 
+__version__ = "0.1.0"  # before the imports below: render/cache.py keys entries with it
+
 from .errors import AnthologyError, Diagnostic, Diagnostics
 from .load import load_book
 from .model import Book, Chapter, Credit, Part, Person
 from .render.build import BuildResult, Progress
 from .render.build import build as render_book
 
-__version__ = "0.1.0"
-
 
 def build(project: Path | str, out_dir: Path | str | None = None, *, pdf: bool = True,
           epub: bool = True, diags: Diagnostics | None = None, strict: bool = False,
-          progress: Progress | None = None) -> tuple[BuildResult, Diagnostics]:
+          progress: Progress | None = None, use_cache: bool = True,
+          workers: int | None = None) -> tuple[BuildResult, Diagnostics]:
     """Load the project and write its book. Raises :class:`AnthologyError` on bad input.
 
     ``strict`` turns warnings into failures; ``progress(step, done, total)`` is called as
-    the build advances (the library never prints)."""
+    the build advances (the library never prints). ``use_cache``: reuse laid-out sections
+    from the project's ``.anthology-cache/``; ``workers``: layout processes (default: one
+    per core)."""
     diags = diags if diags is not None else Diagnostics()
     root = Path(project)
     book, diags = load_book(root, diags)
     if book is None:
         raise AnthologyError(list(diags))
     target = Path(out_dir) if out_dir is not None else root / "build"
-    return render_book(book, target, diags, pdf=pdf, epub=epub, strict=strict, progress=progress), diags
+    return render_book(book, target, diags, pdf=pdf, epub=epub, strict=strict, progress=progress,
+                       use_cache=use_cache, workers=workers), diags
 
 
 __all__ = [

@@ -47,6 +47,12 @@ def _parser() -> argparse.ArgumentParser:
     which.add_argument("--pdf", action="store_true", help="build the PDF only")
     which.add_argument("--epub", action="store_true", help="build the EPUB only")
     p_build.add_argument("--out", metavar="DIR", help="output folder (default: PROJECT/build)")
+    p_build.add_argument("--watch", action="store_true",
+                         help="build, then rebuild whenever a file of the project changes (Ctrl-C to stop)")
+    p_build.add_argument("-j", "--jobs", type=int, metavar="N",
+                         help="processes laying out chapters (default: one per core)")
+    p_build.add_argument("--no-cache", action="store_true",
+                         help="lay out every chapter again instead of reusing .anthology-cache/")
     _quiet_strict(p_build)
 
     p_check = sub.add_parser("check", help="validate the project without rendering")
@@ -296,17 +302,12 @@ def _main(argv: Sequence[str] | None) -> int:
             _show(diags, root)
             print(people_json(book, index) if args.json else people_text(book, index))
             return EXIT_OK
-        want_pdf = not args.epub
-        want_epub = not args.pdf
-        out = Path(args.out) if args.out else None
-
-        def waiting(message: str) -> None:
-            if not args.quiet:
-                print(f"anthology: {message}", file=sys.stderr, flush=True)
-
-        with build_lock(root, on_wait=waiting), _Progress(args.quiet) as progress:
-            result, diags = build(root, out, pdf=want_pdf, epub=want_epub, diags=diags, strict=args.strict,
-                                  progress=progress)
+        if args.jobs is not None and args.jobs < 1:
+            print("anthology: --jobs takes a number of processes, 1 or more", file=sys.stderr)
+            return EXIT_USAGE
+        if args.watch:
+            return _watch(args, root)
+        result, diags = _build_once(args, root, diags)
     except AnthologyError as exc:
         shown = []
         for d in [*diags, *exc.diagnostics]:
@@ -319,6 +320,63 @@ def _main(argv: Sequence[str] | None) -> int:
     _show(diags, root, quiet=args.quiet)
     if not args.quiet:
         print(_summary(result, len(diags.warnings)))
+    return EXIT_OK
+
+
+def _build_once(args: argparse.Namespace, root: Path, diags: Diagnostics) -> tuple[BuildResult, Diagnostics]:
+    """One build under the project's lock, with the progress display; AnthologyError on failure."""
+    out = Path(args.out) if args.out else None
+
+    def waiting(message: str) -> None:
+        if not args.quiet:
+            print(f"anthology: {message}", file=sys.stderr, flush=True)
+
+    with build_lock(root, on_wait=waiting), _Progress(args.quiet) as progress:
+        return build(root, out, pdf=not args.epub, epub=not args.pdf, diags=diags, strict=args.strict,
+                     progress=progress, use_cache=not args.no_cache, workers=args.jobs)
+
+
+def _watch(args: argparse.Namespace, root: Path) -> int:
+    """Build, then rebuild on every change until Ctrl-C. A bad edit prints its errors and
+    leaves the last good book in place; the next save is built again."""
+    import watchfiles
+
+    from .render.cachedir import cache_dir
+
+    out = (Path(args.out) if args.out else root / "build").resolve()
+
+    def once(reason: str) -> None:
+        diags = Diagnostics()
+        try:
+            result, diags = _build_once(args, root, diags)
+        except AnthologyError as exc:
+            shown = list(dict.fromkeys([*diags, *exc.diagnostics]))
+            _show(shown, root, quiet=args.quiet, strict=args.strict)
+            print(f"{reason}: not rebuilt, the book has errors (the last good book is untouched); "
+                  "waiting for the next change", flush=True)
+            return
+        _show(diags, root, quiet=args.quiet)
+        print(f"{reason}: rebuilt in {result.seconds:.1f} s ({result.laid_out} laid out, {result.reused} reused; "
+              f"{result.pages} pages, {len(diags.warnings)} warnings)", flush=True)
+
+    class Changes(watchfiles.DefaultFilter):
+        def __call__(self, change: watchfiles.Change, path: str) -> bool:
+            here = Path(path).resolve()
+            ignored = (out, cache_dir(root).resolve())
+            if any(here == folder or folder in here.parents for folder in ignored):
+                return False
+            return super().__call__(change, path)
+
+    once("built")
+    print(f"watching {root} for changes (Ctrl-C to stop)", flush=True)
+    try:
+        for changes in watchfiles.watch(root, watch_filter=Changes(), debounce=300, step=100,
+                                        raise_interrupt=True):
+            names = sorted({str(Path(p).resolve().relative_to(root.resolve())) for _c, p in changes})
+            shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+            once(f"changed {shown}")
+    except KeyboardInterrupt as exc:
+        print("stopped watching" if not isinstance(exc, _Terminated) else "terminated", flush=True)
     return EXIT_OK
 
 

@@ -14,6 +14,7 @@ from ..index import build_indexes
 from ..load.body import IMAGE_TYPES
 from ..load.book import slugify
 from ..model import Book
+from .cache import LayoutCache
 from .context import with_anchors
 from .epub import render_epub
 from .fetcher import ConfinedFetcher
@@ -29,6 +30,8 @@ class BuildResult:
     pages: int = 0
     chapters: int = 0
     seconds: float = 0.0
+    laid_out: int = 0  # documents laid out by this build
+    reused: int = 0  # documents taken from the layout cache
 
 
 def build_date(book: Book) -> datetime:
@@ -72,10 +75,13 @@ STEPS = ("indexing", "laying out the PDF", "making the EPUB", "writing")
 
 
 def build(book: Book, out_dir: Path, diags: Diagnostics, *, pdf: bool = True, epub: bool = True,
-          strict: bool = False, progress: Progress | None = None) -> BuildResult:
+          strict: bool = False, progress: Progress | None = None, use_cache: bool = True,
+          workers: int | None = None) -> BuildResult:
     """Render the requested outputs, then write them; on any failure nothing is replaced.
 
-    ``strict``: any warning fails the build (before anything is written).
+    ``strict``: any warning fails the build (before anything is written). ``use_cache``:
+    reuse and keep laid-out sections in the project's ``.anthology-cache/``. ``workers``:
+    processes laying out sections (default: one per core).
     """
     started = time.monotonic()
 
@@ -95,7 +101,13 @@ def build(book: Book, out_dir: Path, diags: Diagnostics, *, pdf: bool = True, ep
     result = BuildResult(chapters=len(book.chapters))
     # The EPUB carries the print edition's page numbers, so it needs the PDF's layout too.
     step(1)
-    pdf_result = render_pdf(book, env, diags, when, people, indexes)
+    cache = LayoutCache(book.root) if use_cache else None
+    def sections_done(done: int, total: int) -> None:
+        if progress is not None:
+            progress(f"laying out the PDF: {done}/{total} sections", 1, len(STEPS))
+
+    pdf_result = render_pdf(book, env, diags, when, people, indexes, cache=cache, workers=workers, merge_pdf=pdf,
+                            progress=sections_done)
     if pdf:
         rendered[out_dir / f"{slug}.pdf"] = pdf_result.data
         result.pages = pdf_result.pages
@@ -118,6 +130,9 @@ def build(book: Book, out_dir: Path, diags: Diagnostics, *, pdf: bool = True, ep
             str(out_dir if out_dir.is_file() else (exc.filename or out_dir)), 0, 0, "write-failed",
             f"cannot write the book: {reason} (the previous files are untouched)",
         ) from None
+    if cache is not None:
+        cache.prune()
+        result.laid_out, result.reused = cache.misses, cache.hits
     for path, data in rendered.items():
         kind = path.suffix.lstrip(".")
         result.outputs[kind] = path

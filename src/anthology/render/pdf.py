@@ -10,6 +10,7 @@ out. The merged PDF then gets exact page boxes, printer's marks and page labels.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import logging
 import os
@@ -29,12 +30,16 @@ from weasyprint.text.fonts import FontConfiguration
 
 from ..errors import AnthologyError, Diagnostics
 from ..index import PeopleIndex, page_locators
-from ..model import Book
+from ..model import Book, Chapter, Part
 from ..paper import Geometry, geometry
+from .cache import LayoutCache
 from .context import AnyIndex, index_view, template_context
 from .fetcher import ConfinedFetcher
-from .html import THEME_DIR, render, stylesheet
+from .html import THEME_DIR, USER_TEMPLATES, render, stylesheet
+from .layout import KEEP_ALL, KEEP_FOLIOS_ONLY, KEEP_NO_FOLIOS, Job, LaidOut
+from .merge import BLANK, Slot, merge
 from .pagelist import PageBreak, find_breaks
+from .parallel import Runner, Tick
 from .prepress import finish
 
 FONT_DIR = Path(font_source_serif_pro.font_directory)
@@ -128,11 +133,211 @@ class _Layout:
 
 
 def render_pdf(book: Book, env: jinja2.Environment, diags: Diagnostics, when: datetime,
-               people: PeopleIndex | None = None, indexes: list[AnyIndex] | None = None) -> PdfResult:
-    """Lay out, merge and finish the book's PDF."""
+               people: PeopleIndex | None = None, indexes: list[AnyIndex] | None = None, *,
+               cache: LayoutCache | None = None, workers: int | None = None, merge_pdf: bool = True,
+               progress: Tick | None = None) -> PdfResult:
+    """Lay out, merge and finish the book's PDF.
+
+    Each part and chapter is laid out as a document of its own, in worker processes, and
+    reused from ``cache`` when its input has not changed; then the folios, the indexes and
+    the front matter, which depend on page numbers; then the merge (render/merge.py).
+    ``merge_pdf=False`` stops after the sections: enough for the EPUB's page-list.
+    A PDF standard (PDF/A, PDF/UA, PDF/X) needs one tagged document: that book is laid out
+    in a single pass, as is a book whose templates/ overrides book.html.j2.
+    """
     geo, problem = geometry(dict(book.pdf))
     if geo is None:
         raise AnthologyError.single("anthology.yaml", 0, 0, "bad-pdf-options", problem)
+    if _variant(book) or (book.root / USER_TEMPLATES / "book.html.j2").is_file():
+        return _render_single(book, env, diags, when, geo, people, indexes)
+    indexes = indexes or []
+    context = template_context(book, people, indexes, lambda entry_id: f"#{entry_id}")
+    href = lambda target: f"#{target}"  # noqa: E731
+    sections = [render(env, book.root, "book.html.j2", book=book, output="pdf", href=href, sections=[s], **context)
+                for s in book.sections]
+    epoch = int(when.timestamp())
+    with Runner(cache, _known_fonts(), workers) as runner:
+        for _attempt in range(2):  # a second pass only when KDP's gutter changes with the page count
+            setup = _Setup(book, env, geo, epoch)
+            laid = runner.run([setup.job("section", html, keep=KEEP_NO_FOLIOS) for html in sections], progress)
+            body = _Body(book.sections, laid)
+            if not merge_pdf:
+                return PdfResult(b"", body.pages, tuple(body.breaks))
+            page_of = dict(body.page_of)
+            folio_jobs = [setup.job("folios", html, first_page=first, keep=KEEP_FOLIOS_ONLY, extra=_FOLIO_CSS)
+                          for first, html in body.folio_documents()]
+            index_start = body.pages + 1 + body.pages % 2  # the indexes open on a recto
+            index_job = None
+            if indexes:
+                views = [index_view(ix, partial(page_locators, page_of=page_of)) for ix in indexes]
+                index_job = setup.job("index", render(env, book.root, "index_document.html.j2", book=book,
+                                                      output="pdf", href=href, indexes=views), first_page=index_start)
+            done = runner.run([*folio_jobs, *([index_job] if index_job else [])])
+            folios, index_doc = done[:len(folio_jobs)], (done[-1] if index_job else None)
+            if index_doc is not None:
+                page_of.update(_numbered(index_doc, index_start))
+            front_html = render(
+                env, book.root, "front_matter.html.j2", book=book, output="pdf", href=href,
+                page=partial(_page_number, page_of),
+                meta={"modified": when.strftime("%Y-%m-%dT%H:%M:%SZ")},
+                toc_title=book.epub.get("toc_title", "Contents"), **context,
+            )
+            identifier = (("pdf_identifier", _identifier(book)),)
+            front = runner.run([setup.job("front", front_html, pdf_options=identifier)])[0]
+            front_count = front.pages + front.pages % 2
+            total = front_count + body.pages + (index_start - 1 - body.pages) + (index_doc.pages if index_doc else 0)
+            wanted = geo.with_pages(total)
+            if wanted == geo:
+                break
+            geo = wanted
+        docs, slots = _assemble(front, body, laid, folios, index_doc)
+        fonts = cache.fonts if cache is not None else None
+        data = merge(docs, slots, _font_bytes, epoch, fonts, cache.used_fonts if cache is not None else None)
+        data = finish(data, geo, front_count)
+    if people is not None:
+        _check_locators(people, page_of, diags)
+    all_docs = [*laid, *([index_doc] if index_doc else []), front]
+    missing = {m.group(1) for d in all_docs for m in map(_NOTDEF.search, d.messages) if m}
+    _report_missing_glyphs(book, missing, diags)
+    owners = [s.source if isinstance(s, Chapter) else "templates" for s in book.sections]
+    refused = {url: owner for doc, owner in zip(laid, owners, strict=True) for url in doc.refused}
+    for doc in all_docs[len(laid):]:
+        refused.update({url: "templates" for url in doc.refused if url not in refused})
+    for url, owner in refused.items():
+        diags.warning(owner, 0, 0, "resource-refused", f"not read: {url} (outside the project or remote)")
+    return PdfResult(data, len(slots), tuple(body.breaks))
+
+
+_FOLIO_CSS = "@page { background: transparent !important; } html, body { background: transparent !important; }"
+
+
+class _Setup:
+    """What every layout job of one build shares: stylesheets, base URL, allowed folders."""
+
+    def __init__(self, book: Book, env: jinja2.Environment, geo: Geometry, epoch: int) -> None:
+        profile = ""
+        if book.pdf.get("output_profile"):  # PDF/X: the printer's CMYK profile is the output intent
+            url = (book.root / str(book.pdf["output_profile"])).resolve().as_uri()
+            profile = f'@color-profile device-cmyk {{ src: url("{url}"); }}\n'
+        self.sheets = (font_css() + profile + geo.css(), stylesheet(env, "common.css"), stylesheet(env, "print.css"))
+        self.base = book.root.resolve().as_uri() + "/"
+        self.roots = tuple(str(r) for r in [book.root.resolve(), THEME_DIR, *FONT_ROOTS])
+        self.epoch = epoch
+
+    def job(self, kind: str, html: str, *, first_page: int = 1, keep: str = KEEP_ALL, extra: str = "",
+            pdf_options: tuple[tuple[str, object], ...] = ()) -> Job:
+        return Job(kind, html, (*self.sheets, extra) if extra else self.sheets, self.base, self.roots,
+                   first_page, keep, pdf_options, self.epoch)
+
+
+class _Body:
+    """The sections placed on the body's pages: every section opens on a recto (odd page),
+    after a blank verso when the previous one ended on a recto."""
+
+    def __init__(self, sections: tuple[Chapter | Part, ...], laid: list[LaidOut]) -> None:
+        self.starts: list[int] = []  # first page number of each section
+        self.page_of: dict[str, int] = {}
+        self.breaks: list[PageBreak] = []
+        self.names: dict[int, str] = {}  # page number → named page, for the folios
+        self.folioed: set[int] = set()  # page numbers that carry a folio
+        pending: list[str] = []
+        page = 1
+        for _section, doc in zip(sections, laid, strict=True):
+            if page % 2 == 0:
+                pending.append(str(page))  # the blank verso begins where the section does
+                page += 1
+            self.starts.append(page)
+            offset = page - 1
+            for n in range(doc.pages):
+                self.names[page + n] = doc.page_names[n]
+                if not doc.blank[n]:
+                    self.folioed.add(page + n)
+            self.page_of.update(_numbered(doc, page))
+            for b in doc.breaks:
+                if pending:
+                    self.breaks += [PageBreak(label, b.section, b.block, b.offset) for label in pending]
+                    pending = []
+                self.breaks.append(PageBreak(str(int(b.label) + offset), b.section, b.block, b.offset))
+            pending += [str(offset + doc.pages - k) for k in range(doc.trailing - 1, -1, -1)]
+            page += doc.pages
+        self.pages = page - 1
+
+    def folio_documents(self, size: int = 32) -> list[tuple[int, str]]:
+        """(first page number, HTML) of the folio documents: pages 1-32, 33-64, … each page
+        a named page like the body's, so that the folio is the one the stylesheets give it."""
+        documents = []
+        for first in range(1, self.pages + 1, size):
+            pages = []
+            for number in range(first, min(first + size, self.pages + 1)):
+                name = self.names.get(number, "")
+                style = f"page: {name}" if name else "page: auto"
+                pages.append(f'<div style="{style}; break-before: page"></div>')
+            documents.append((first, "<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body>"
+                              + "".join(pages) + "</body></html>"))
+        return documents
+
+
+def _page_number(page_of: dict[str, int], target: str) -> str:
+    return str(page_of.get(target, 999))
+
+
+def _numbered(doc: LaidOut, first: int) -> dict[str, int]:
+    """Anchor id → printed number of the page where it starts (the first occurrence)."""
+    found: dict[str, int] = {}
+    for n, anchors in enumerate(doc.anchors):
+        for name, _x, _y in anchors:
+            found.setdefault(name, first + n)
+    return found
+
+
+def _assemble(front: LaidOut, body: _Body, laid: list[LaidOut], folios: list[LaidOut],
+              index_doc: LaidOut | None) -> tuple[list[LaidOut], list[Slot]]:
+    """The merged book's pages: front matter (ending on a verso), the body, the indexes."""
+    docs: list[LaidOut] = [front, *laid, *folios, *([index_doc] if index_doc else [])]
+    slots = [Slot(0, n) for n in range(front.pages)]
+    if front.pages % 2:
+        slots.append(Slot(BLANK))
+    folio_base = 1 + len(laid)
+    page = 1
+    for n, (doc, start) in enumerate(zip(laid, body.starts, strict=True)):
+        while page < start:
+            slots.append(Slot(BLANK))
+            page += 1
+        for k in range(doc.pages):
+            number = start + k
+            folio = None
+            if number in body.folioed:
+                chunk, within = divmod(number - 1, 32)
+                folio = (folio_base + chunk, within)
+            slots.append(Slot(1 + n, k, folio))
+            page += 1
+    if index_doc is not None:
+        if body.pages % 2:
+            slots.append(Slot(BLANK))
+        slots += [Slot(len(docs) - 1, k) for k in range(index_doc.pages)]
+    return docs, slots
+
+
+def _known_fonts() -> frozenset[str]:
+    return frozenset(_font_files())
+
+
+@functools.cache
+def _font_files() -> dict[str, Path]:
+    """sha256 → path of the fonts the theme declares (the merge re-subsets from these)."""
+    paths = [FONT_DIR / name for name, _w, _s in FONT_FACES] + [path for _f, path, _w, _s in FALLBACK_FACES]
+    return {hashlib.sha256(p.read_bytes()).hexdigest(): p for p in paths if p.is_file()}
+
+
+def _font_bytes(digest: str) -> bytes | None:
+    path = _font_files().get(digest)
+    return path.read_bytes() if path is not None else None
+
+
+def _render_single(book: Book, env: jinja2.Environment, diags: Diagnostics, when: datetime, geo: Geometry,
+                   people: PeopleIndex | None = None, indexes: list[AnyIndex] | None = None) -> PdfResult:
+    """The whole book in one process: body, indexes and front matter as three documents
+    merged by WeasyPrint itself (the path for tagged PDF standards)."""
     indexes = indexes or []
     context = template_context(book, people, indexes, lambda entry_id: f"#{entry_id}")
     href = lambda target: f"#{target}"  # noqa: E731

@@ -1,0 +1,150 @@
+"""The layout cache: ``.anthology-cache/`` in the project (render/cachedir.py), safe to delete.
+
+An entry is one laid-out document (render/layout.py), stored under the SHA-256 of everything
+its layout depends on: the tool's and WeasyPrint's versions, the complete HTML, every
+stylesheet's text (theme, user overrides, page geometry, font files by path), the first
+page number, which margin boxes were kept. Files read *during* layout (images, anything a
+user stylesheet points at) are recorded with their own SHA-256 and re-hashed on every
+lookup: an entry whose files changed is a miss. So an entry can be reused only for the very
+same input, and a stale book cannot come out of the cache.
+
+Entries are a PDF and a JSON file (no pickle: a project folder may come from anyone, and
+loading the cache must not run code). A damaged entry is a miss. After a successful build
+the entries it did not use are removed, so the folder holds one book's worth.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+import weasyprint
+
+from .. import __version__
+from .cachedir import cache_dir
+from .layout import FontUse, Job, LaidOut
+from .pagelist import PageBreak
+
+FORMAT = "layout-1"  # bump when LaidOut or the way jobs are laid out changes
+SALT = f"{FORMAT} anthology {__version__} weasyprint {weasyprint.__version__}"
+
+
+class LayoutCache:
+    def __init__(self, project: Path) -> None:
+        self.folder = cache_dir(project) / "layout"
+        self.fonts = cache_dir(project) / "fonts"
+        self.used: set[str] = set()
+        self.used_fonts: set[str] = set()  # font subsets (render/merge.py) this build used
+        self.hits = 0
+        self.misses = 0
+
+    def key(self, job: Job) -> str:
+        return job.key(SALT)
+
+    def get(self, job: Job) -> LaidOut | None:
+        key = self.key(job)
+        try:
+            meta = json.loads((self.folder / f"{key}.json").read_text(encoding="utf-8"))
+            pdf = (self.folder / f"{key}.pdf").read_bytes()
+            if meta.get("format") != FORMAT or hashlib.sha256(pdf).hexdigest() != meta.get("pdf_sha256"):
+                raise ValueError("damaged entry")
+            result = _decode(meta, pdf)
+            if not all(_sha256_of_url(url) == digest for url, digest in result.read):
+                raise ValueError("a file it read has changed")
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            self.misses += 1
+            return None
+        self.used.add(key)
+        self.hits += 1
+        return result
+
+    def put(self, job: Job, result: LaidOut) -> None:
+        key = self.key(job)
+        self.used.add(key)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            _write(self.folder / f"{key}.pdf", result.pdf)
+            _write(self.folder / f"{key}.json", json.dumps(_encode(result), sort_keys=True).encode("utf-8"))
+        except OSError:
+            pass  # a cache that cannot be written only makes the next build slower
+
+    def prune(self) -> None:
+        """Remove the entries this build did not use (and any temporary file left by a kill)."""
+        for folder, used in ((self.folder, self.used), (self.fonts, self.used_fonts)):
+            with contextlib.suppress(OSError):
+                for path in folder.iterdir():
+                    if path.name.split(".")[0] not in used:
+                        path.unlink(missing_ok=True)
+
+
+def _write(path: Path, data: bytes) -> None:
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _sha256_of_url(url: str) -> str:
+    path = Path(url2pathname(unquote(urlsplit(url).path)))
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+def _encode(result: LaidOut) -> dict:
+    return {
+        "format": FORMAT,
+        "pdf_sha256": hashlib.sha256(result.pdf).hexdigest(),
+        "pages": result.pages,
+        "anchors": [[list(a) for a in page] for page in result.anchors],
+        "bookmarks": [[list(b) for b in page] for page in result.bookmarks],
+        "page_names": list(result.page_names),
+        "blank": list(result.blank),
+        "breaks": [[b.label, b.section, b.block, b.offset] for b in result.breaks],
+        "trailing": result.trailing,
+        "fonts": [{
+            "key": f.key, "original": f.original, "index": f.index,
+            "widths": [[k, v] for k, v in sorted(f.widths.items())],
+            "to_unicode": [[k, v] for k, v in sorted(f.to_unicode.items())],
+            "missing": f.missing, "data": base64.b64encode(f.data).decode("ascii"),
+        } for f in result.fonts],
+        "messages": list(result.messages),
+        "refused": list(result.refused),
+        "read": [list(r) for r in result.read],
+    }
+
+
+def _decode(meta: dict, pdf: bytes) -> LaidOut:
+    return LaidOut(
+        pdf=pdf,
+        pages=int(meta["pages"]),
+        anchors=tuple(tuple((str(n), float(x), float(y)) for n, x, y in page) for page in meta["anchors"]),
+        bookmarks=tuple(tuple((int(lv), str(lb), float(x), float(y), str(st)) for lv, lb, x, y, st in page)
+                        for page in meta["bookmarks"]),
+        page_names=tuple(str(n) for n in meta["page_names"]),
+        blank=tuple(bool(b) for b in meta["blank"]),
+        breaks=tuple(PageBreak(str(a), str(b), str(c), int(d)) for a, b, c, d in meta["breaks"]),
+        trailing=int(meta["trailing"]),
+        fonts=tuple(FontUse(
+            key=str(f["key"]), original=str(f["original"]), index=int(f["index"]),
+            widths={int(k): float(v) for k, v in f["widths"]},
+            to_unicode={int(k): str(v) for k, v in f["to_unicode"]},
+            missing=bool(f["missing"]), data=base64.b64decode(f["data"]),
+        ) for f in meta["fonts"]),
+        messages=tuple(str(m) for m in meta["messages"]),
+        refused=tuple(str(r) for r in meta["refused"]),
+        read=tuple((str(u), str(d)) for u, d in meta["read"]),
+    )

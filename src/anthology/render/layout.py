@@ -1,0 +1,247 @@
+"""One WeasyPrint document laid out and written: what the book's PDF is assembled from.
+
+A :class:`Job` says what to lay out (a complete HTML document, the stylesheets, the page
+number of its first page, which margin boxes to keep); :func:`lay_out` turns it into a
+:class:`LaidOut`: the PDF bytes plus everything the merge needs and can no longer read from
+WeasyPrint's objects once they are gone: where each anchor landed, the bookmarks, where
+each page begins in the text (for the EPUB's page-list), the fonts' glyphs, the files read.
+
+Jobs and results are plain picklable values, so a job runs the same in this process or in
+a worker process (render/parallel.py), and a result can be kept in the cache (render/cache.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcherResponse
+
+from .fetcher import ConfinedFetcher
+from .pagelist import PageBreak, find_breaks
+
+SCALE = 0.75  # CSS px → PDF points (WeasyPrint's default zoom)
+
+# Which margin boxes a job keeps. The body's sections are laid out without their folios
+# (a section does not know its page numbers); the folios are laid out on their own and
+# stamped over the pages (render/merge.py). A margin box is a folio when its content
+# uses counter(page).
+KEEP_ALL, KEEP_NO_FOLIOS, KEEP_FOLIOS_ONLY = "all", "no-folios", "folios-only"
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    kind: str  # "section", "folios", "index", "front", "blank": for the cache's key and messages
+    html: str
+    sheets: tuple[str, ...]  # stylesheet texts, in cascade order
+    base: str  # base URL (the project folder)
+    roots: tuple[str, ...]  # folders the fetcher may read
+    first_page: int = 1
+    keep: str = KEEP_ALL
+    pdf_options: tuple[tuple[str, object], ...] = ()  # extra write_pdf options (identifier, variant)
+    when: int = 0  # SOURCE_DATE_EPOCH for fontTools' subsets
+
+    def key(self, salt: str) -> str:
+        digest = hashlib.sha256()
+        for part in (salt, self.kind, self.html, *self.sheets, self.base, *self.roots, str(self.first_page),
+                     self.keep, repr(self.pdf_options), str(self.when)):
+            digest.update(part.encode("utf-8", "surrogatepass"))
+            digest.update(b"\0")
+        return digest.hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class FontUse:
+    """One font of a laid-out document: enough to merge it with the same font elsewhere."""
+
+    key: str  # WeasyPrint's resource name (a hash of the font description)
+    original: str  # sha256 of the whole font file
+    index: int  # face index in a collection
+    widths: dict[int, float]
+    to_unicode: dict[int, str]
+    missing: bool  # WeasyPrint drew .notdef for some characters (a custom encoding)
+    data: bytes = b""  # the whole font file, only when it is not one of the known font files
+
+
+@dataclass(frozen=True, slots=True)
+class LaidOut:
+    pdf: bytes
+    pages: int
+    anchors: tuple[tuple[tuple[str, float, float], ...], ...]  # per page: (name, x, y) in PDF points
+    bookmarks: tuple[tuple[tuple[int, str, float, float, str], ...], ...]  # per page: level, label, x, y, state
+    page_names: tuple[str, ...]  # the named page of each page ("" = none), for the folios
+    blank: tuple[bool, ...]  # pages WeasyPrint left blank (:blank)
+    breaks: tuple[PageBreak, ...]  # where each page begins (labels are 1-based page indexes)
+    trailing: int  # pages at the end with no text: they begin where the next document does
+    fonts: tuple[FontUse, ...]
+    messages: tuple[str, ...]  # WeasyPrint's warnings
+    refused: tuple[str, ...]  # URLs the fetcher refused
+    read: tuple[tuple[str, str], ...] = field(default=())  # (file, sha256) of every project file read
+
+
+class _Capture(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextlib.contextmanager
+def source_date_epoch(epoch: int) -> Iterator[None]:
+    """fontTools stamps subset fonts with the clock unless SOURCE_DATE_EPOCH is set."""
+    saved = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = saved
+
+
+class _RecordingFetcher(ConfinedFetcher):
+    """The confined fetcher, remembering which files each document read."""
+
+    def __init__(self, roots: list[Path]) -> None:
+        super().__init__(roots)
+        self.read: dict[str, str] = {}  # file URL → sha256 of what was read
+
+    def fetch(self, url: str, headers: dict | None = None):  # type: ignore[override]
+        response = super().fetch(url, headers)
+        data = response.read()
+        self.read[response.url] = hashlib.sha256(data).hexdigest()
+        return URLFetcherResponse(response.url, data, response.headers)
+
+
+class _Styles:
+    """Parsed stylesheets and their font configuration, kept for every job with the same sheets
+    (parsing the @font-face rules once per process, not once per chapter)."""
+
+    def __init__(self, job: Job) -> None:
+        self.fetcher = _RecordingFetcher([Path(r) for r in job.roots])
+        self.fonts = FontConfiguration()
+        self.sheets = [CSS(string=text, base_url=job.base, url_fetcher=self.fetcher, font_config=self.fonts)
+                       for text in job.sheets if text]
+        self.fetcher.read.clear()  # the theme's fonts: covered by the package versions in the key
+
+
+_STYLES: dict[tuple[tuple[str, ...], str, tuple[str, ...]], _Styles] = {}
+
+
+def _styles(job: Job) -> _Styles:
+    key = (job.sheets, job.base, job.roots)
+    if key not in _STYLES:
+        if len(_STYLES) > 4:
+            _STYLES.clear()
+        _STYLES[key] = _Styles(job)
+    return _STYLES[key]
+
+
+def _is_folio(box: object) -> bool:
+    """A margin box whose content uses counter(page) (or counters(page))."""
+    content = box.style["content"]  # type: ignore[attr-defined]
+    if not isinstance(content, (list, tuple)):
+        return False
+    for item in content:
+        if isinstance(item, tuple) and len(item) == 2 and item[0] in ("counter()", "counters()"):
+            args = item[1]
+            if args and args[0] == "page":
+                return True
+    return False
+
+
+def _filter_margin_boxes(page_box: object, keep: str) -> None:
+    if keep == KEEP_ALL:
+        return
+    children = page_box.children  # type: ignore[attr-defined]
+    kept = []
+    for child in children:
+        if type(child).__name__ == "MarginBox" and _is_folio(child) != (keep == KEEP_FOLIOS_ONLY):
+            continue
+        kept.append(child)
+    page_box.children = kept  # type: ignore[attr-defined]
+
+
+def lay_out(job: Job, known_fonts: frozenset[str] = frozenset()) -> LaidOut:
+    """Lay out and write one document. ``known_fonts``: sha256 of font files the caller can
+    read itself (their bytes are not sent back)."""
+    styles = _styles(job)
+    styles.fetcher.read.clear()
+    refused_before = len(styles.fetcher.refused)
+    extra = [CSS(string=f"@page :first {{ counter-reset: page {job.first_page} }}", font_config=styles.fonts)
+             ] if job.first_page != 1 else []
+    logger = logging.getLogger("weasyprint")
+    capture = _Capture()
+    logger.addHandler(capture)
+    try:
+        with source_date_epoch(job.when):
+            document = HTML(string=job.html, base_url=job.base, url_fetcher=styles.fetcher).render(
+                stylesheets=[*styles.sheets, *extra], presentational_hints=False, font_config=styles.fonts)
+            pages = document.pages
+            anchors, bookmarks, names, blank = [], [], [], []
+            for page in pages:
+                height = page.height
+                anchors.append(tuple((name, x * SCALE, (height - y) * SCALE)
+                                     for name, (x, y, *_rest) in page.anchors.items()))
+                bookmarks.append(tuple((level, label, x * SCALE, (height - y) * SCALE, state)
+                                       for level, label, (x, y), state in page.bookmarks))
+                page_type = page._page_box.page_type
+                names.append(page_type.name or "")
+                blank.append(bool(page_type.blank))
+            breaks, trailing = _breaks(pages)
+            _keep_cross_links(pages)
+            for page in pages:
+                _filter_margin_boxes(page._page_box, job.keep)
+            data = document.write_pdf(attachments=[], **dict(job.pdf_options))
+            fonts = tuple(_font_use(font, known_fonts) for font in document.fonts.values())
+    finally:
+        logger.removeHandler(capture)
+    read = tuple(sorted(styles.fetcher.read.items()))
+    return LaidOut(
+        pdf=data, pages=len(pages), anchors=tuple(anchors), bookmarks=tuple(bookmarks), page_names=tuple(names),
+        blank=tuple(blank), breaks=tuple(breaks), trailing=trailing, fonts=fonts,
+        messages=tuple(capture.messages), refused=tuple(styles.fetcher.refused[refused_before:]), read=read,
+    )
+
+
+def _breaks(pages: list) -> tuple[list[PageBreak], int]:
+    """Where each page begins; pages at the end with no text are counted, not placed."""
+    breaks = find_breaks(pages, 1)
+    return breaks, len(pages) - len(breaks)
+
+
+def _keep_cross_links(pages: list) -> None:
+    """Links to anchors in other documents (the contents, the index, the chapters) would be
+    dropped by WeasyPrint; a stand-in anchor keeps each one, and the merge resolves it."""
+    if not pages:
+        return
+    present = {name for page in pages for name in page.anchors}
+    wanted = {target for page in pages for kind, target, *_ in page.links if kind == "internal"}
+    for name in sorted(wanted - present):
+        pages[0].anchors[name] = (0, 0, 0, 0)
+
+
+def _font_use(font: object, known: frozenset[str]) -> FontUse:
+    from weasyprint.text.fonts import get_hb_object_data
+
+    original = get_hb_object_data(font.hb_face)  # type: ignore[attr-defined]
+    digest = hashlib.sha256(original).hexdigest()
+    return FontUse(
+        key=font.hash,  # type: ignore[attr-defined]
+        original=digest,
+        index=int(font.index),  # type: ignore[attr-defined]
+        widths=dict(font.widths),  # type: ignore[attr-defined]
+        to_unicode=dict(font.to_unicode),  # type: ignore[attr-defined]
+        missing=bool(font.missing),  # type: ignore[attr-defined]
+        data=b"" if digest in known else bytes(original),
+    )

@@ -1,0 +1,336 @@
+"""Laid-out documents → one PDF (pikepdf): pages in book order, one copy of each font,
+links and bookmarks across documents, folios stamped on the body's pages.
+
+Each section of the book is a WeasyPrint document of its own (laid out in parallel, kept in
+the cache). Merged naively, the PDF would carry one subset of each font per section, links
+from the contents to the chapters would be lost, and the bookmarks would not nest. So:
+
+- fonts: WeasyPrint names a font resource by a hash of its description and keeps glyph ids
+  (CIDs are the original font's glyph ids), so the same font in two documents is the same
+  resource name with the same glyph ids. Each one is re-subset once from the original file
+  for the union of the glyphs all documents use; widths and the ToUnicode map are the
+  unions of theirs. The result is the size of a single-pass build's fonts;
+- links: internal links keep WeasyPrint's named destinations; the merged PDF gets one
+  ``/Dests`` name tree of every real anchor (the first one wins, as in WeasyPrint);
+- bookmarks: the pages' bookmark lists are joined and nested with WeasyPrint's own rule;
+- folios: laid out on their own pages (render/layout.py, ``folios-only``) and drawn over
+  the body's pages as form XObjects.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from math import ceil
+from pathlib import Path
+from types import SimpleNamespace
+
+import pikepdf
+import uharfbuzz as hb
+from weasyprint.anchors import make_page_bookmark_tree
+from weasyprint.matrix import Matrix
+
+from .layout import FontUse, LaidOut, source_date_epoch
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """One page of the merged book: page ``page`` of document ``doc``, or a blank page (doc -1),
+    with the folio page drawn over it (document, page) if any."""
+
+    doc: int
+    page: int = 0
+    folio: tuple[int, int] | None = None
+
+
+BLANK = -1
+FontSource = Callable[[str], bytes | None]  # sha256 of a font file → its bytes (None: unknown)
+
+
+def merge(docs: Sequence[LaidOut], slots: Sequence[Slot], font_source: FontSource, when: int,
+          subset_cache: Path | None = None, used: set[str] | None = None) -> bytes:
+    """The merged PDF. ``docs[0]`` is the base: its catalog and metadata are kept."""
+    sources = [pikepdf.open(io.BytesIO(d.pdf)) for d in docs]
+    try:
+        out = sources[0]
+        base_pages = list(out.pages)
+        template = base_pages[0].obj if base_pages else None
+        placed: list[pikepdf.Page] = []
+        page_objects: dict[tuple[int, int], pikepdf.Page] = {}
+        used_base = set()
+        for slot in slots:
+            if slot.doc == BLANK:
+                placed.append(_blank(out, template))
+            elif slot.doc == 0:
+                used_base.add(slot.page)
+                placed.append(base_pages[slot.page])
+            else:
+                placed.append(pikepdf.Page(out.copy_foreign(sources[slot.doc].pages[slot.page].obj)))
+            if slot.doc != BLANK:
+                page_objects[(slot.doc, slot.page)] = placed[-1]
+        # Rebuild the page tree in slot order (the base document's pages first removed).
+        while len(out.pages):
+            del out.pages[-1]
+        for page in placed:
+            out.pages.append(page)
+        placed = list(out.pages)
+        for n, slot in enumerate(slots):
+            if slot.folio is not None:
+                folio_doc, folio_page = slot.folio
+                _stamp(out, placed[n], out.copy_foreign(sources[folio_doc].pages[folio_page].as_form_xobject()))
+        _merge_fonts(out, docs, font_source, when, subset_cache, used)
+        _destinations(out, docs, slots, placed)
+        _outlines(out, docs, slots)
+        buffer = io.BytesIO()
+        out.save(buffer, deterministic_id=True, compress_streams=True,
+                 object_stream_mode=pikepdf.ObjectStreamMode.generate)
+        return buffer.getvalue()
+    finally:
+        for source in sources:
+            source.close()
+
+
+def _stamp(pdf: pikepdf.Pdf, page: pikepdf.Page, form: pikepdf.Stream) -> None:
+    """Draw the folio's page (a form XObject, same page geometry) over the page. The page gets
+    resources of its own: WeasyPrint shares one dictionary among all pages of a document."""
+    resources = pikepdf.Dictionary({k: v for k, v in page.obj.get("/Resources", pikepdf.Dictionary()).items()})
+    xobjects = resources.get("/XObject")
+    xobjects = pikepdf.Dictionary({k: v for k, v in xobjects.items()}) if isinstance(xobjects, pikepdf.Dictionary) \
+        else pikepdf.Dictionary()
+    xobjects["/AnthologyFolio"] = form
+    resources["/XObject"] = xobjects
+    page.obj.Resources = pdf.make_indirect(resources)
+    page.contents_add(pdf.make_stream(b"q\n"), prepend=True)
+    page.contents_add(pdf.make_stream(b"\nQ\nq /AnthologyFolio Do Q\n"), prepend=False)
+
+
+def _blank(pdf: pikepdf.Pdf, template: pikepdf.Dictionary | None) -> pikepdf.Page:
+    page = pikepdf.Dictionary(Type=pikepdf.Name.Page, Resources=pikepdf.Dictionary(),
+                              Contents=pdf.make_stream(b""))
+    for box in ("/MediaBox", "/TrimBox", "/BleedBox"):
+        if template is not None and box in template:
+            page[box] = pikepdf.Array([float(v) for v in template[box]])
+    return pikepdf.Page(pdf.make_indirect(page))
+
+
+# -- fonts ----------------------------------------------------------------------------------
+
+def _font_dicts(pdf: pikepdf.Pdf) -> list[pikepdf.Dictionary]:
+    """Every /Font resource dictionary reachable from the pages (forms included)."""
+    found: dict[tuple[int, int], pikepdf.Dictionary] = {}
+    seen: set[tuple[int, int]] = set()
+    stack = [page.obj.get("/Resources") for page in pdf.pages]
+    while stack:
+        resources = stack.pop()
+        if not isinstance(resources, pikepdf.Dictionary):
+            continue
+        if resources.is_indirect:
+            if resources.objgen in seen:
+                continue
+            seen.add(resources.objgen)
+        fonts = resources.get("/Font")
+        if isinstance(fonts, pikepdf.Dictionary):
+            found[fonts.objgen if fonts.is_indirect else (-len(found) - 1, 0)] = fonts
+        for kind in ("/XObject", "/Pattern"):
+            group = resources.get(kind)
+            if isinstance(group, pikepdf.Dictionary):
+                for _name, item in group.items():
+                    if isinstance(item, pikepdf.Stream | pikepdf.Dictionary) and "/Resources" in item:
+                        stack.append(item.Resources)
+    return list(found.values())
+
+
+def _merge_fonts(pdf: pikepdf.Pdf, docs: Sequence[LaidOut], font_source: FontSource, when: int,
+                 cache: Path | None, used: set[str] | None) -> None:
+    uses: dict[str, list[FontUse]] = {}
+    for doc in docs:
+        for use in doc.fonts:
+            uses.setdefault(use.key, []).append(use)
+    canonical: dict[str, pikepdf.Object] = {}
+    for fonts in _font_dicts(pdf):
+        for name, font in list(fonts.items()):
+            key = name.lstrip("/")
+            group = uses.get(key)
+            if not group or not _mergeable(group):
+                continue
+            if key not in canonical:
+                canonical[key] = font
+            elif font.objgen != canonical[key].objgen:
+                fonts[name] = canonical[key]
+    with source_date_epoch(when):
+        for key, font in canonical.items():
+            _rebuild_font(pdf, font, uses[key], font_source, cache, used)
+
+
+def _mergeable(group: list[FontUse]) -> bool:
+    return len({u.original for u in group}) == 1 and not any(u.missing for u in group)
+
+
+def _rebuild_font(pdf: pikepdf.Pdf, font: pikepdf.Object, group: list[FontUse], font_source: FontSource,
+                  cache: Path | None, used: set[str] | None) -> None:
+    widths: dict[int, float] = {}
+    to_unicode: dict[int, str] = {}
+    for use in group:
+        widths.update(use.widths)
+        to_unicode.update(use.to_unicode)
+    original = font_source(group[0].original) or next((u.data for u in group if u.data), None)
+    if original is None or not to_unicode:
+        return
+    program = _subset(original, group[0].original, group[0].index, sorted(to_unicode), cache, used)
+    if program is None:
+        return
+    descendant = font.DescendantFonts[0]
+    descriptor = descendant.FontDescriptor
+    otf = program[:4] == b"OTTO"
+    file_key = "/FontFile3" if otf else "/FontFile2"
+    if file_key not in descriptor:
+        return
+    stream = pdf.make_stream(program)
+    if otf:
+        stream.Subtype = pikepdf.Name.OpenType
+    else:
+        stream.Length1 = len(program)
+    descriptor[file_key] = stream
+    bbox = [float(v) for v in descriptor.FontBBox]
+    bbox[2] = max(widths.values()) if widths else 0
+    descriptor.FontBBox = pikepdf.Array(bbox)
+    descendant.W = _widths_array(widths)
+    font.ToUnicode = pdf.make_stream(_to_unicode_cmap(to_unicode))
+
+
+def _subset(original: bytes, original_sha: str, index: int, gids: list[int], cache: Path | None,
+            used: set[str] | None = None) -> bytes | None:
+    """The font re-subset for these glyph ids (kept in the cache's fonts/ folder)."""
+    digest = hashlib.sha256(f"{original_sha} {index} {gids}".encode()).hexdigest()
+    if used is not None:
+        used.add(digest)
+    cached = cache / f"{digest}.font" if cache is not None else None
+    if cached is not None and cached.is_file():
+        return cached.read_bytes()
+    data = _harfbuzz_subset(original, index, gids)
+    if data is None:
+        return None
+    if cached is not None:
+        temporary = cached.with_name(f".tmp-{digest}")
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            temporary.write_bytes(data)
+            temporary.replace(cached)
+        except OSError:
+            pass  # a cache that cannot be written only makes the next build slower
+    return data
+
+
+_DROP_TABLES = [int.from_bytes(tag.encode(), "big") for tag in  # OpenType tags as HarfBuzz integers
+                ("BASE", "DSIG", "EBDT", "EBLC", "EBSC", "GPOS", "GSUB", "JSTF", "LTSH", "PCLT", "SVG ")]
+
+
+def _harfbuzz_subset(original: bytes, index: int, gids: list[int]) -> bytes | None:
+    """HarfBuzz's subsetter with WeasyPrint's flags: glyph ids kept (the content streams use
+    them), outlines of unused glyphs dropped, then the empty glyphs after the last one used."""
+    face = hb.Face(hb.Blob(original), index)
+    if any(face.reference_table(tag).data for tag in ("fvar", "CBDT", "SVG ", "COLR", "sbix")):
+        return None  # variable and colour fonts: WeasyPrint transforms them; keep its subsets
+    first = hb.SubsetInput()
+    first.glyph_set.update(gids)
+    first.flags = (hb.SubsetFlags.RETAIN_GIDS | hb.SubsetFlags.PASSTHROUGH_UNRECOGNIZED
+                   | hb.SubsetFlags.DESUBROUTINIZE)
+    first.sets(hb.SubsetInputSets.DROP_TABLE_TAG).update(_DROP_TABLES)
+    retained = hb.subset(face, first)
+    if retained is None:
+        return None
+    second = hb.SubsetInput()
+    second.glyph_set.update(range(max(gids) + 1))
+    second.flags = (hb.SubsetFlags.PASSTHROUGH_UNRECOGNIZED | hb.SubsetFlags.DESUBROUTINIZE
+                    | hb.SubsetFlags.NO_HINTING)
+    second.sets(hb.SubsetInputSets.DROP_TABLE_TAG).update(_DROP_TABLES)
+    final = hb.subset(retained, second)
+    data = final.blob.data if final is not None else b""
+    return bytes(data) or None
+
+
+def _widths_array(widths: dict[int, float]) -> pikepdf.Array:
+    array: list[object] = []
+    run: list[float] = []
+    for cid in sorted(widths):
+        if cid - 1 not in widths:
+            run = []
+            array += [cid, run]
+        width = float(widths[cid])
+        run.append(int(width) if width.is_integer() else round(width, 4))
+    return pikepdf.Array([pikepdf.Array(item) if isinstance(item, list) else item for item in array])
+
+
+def _to_unicode_cmap(to_unicode: dict[int, str]) -> bytes:
+    lines = [
+        b"/CIDInit /ProcSet findresource begin", b"12 dict begin", b"begincmap", b"/CIDSystemInfo",
+        b"<< /Registry (Adobe)", b"/Ordering (UCS)", b"/Supplement 0", b">> def",
+        b"/CMapName /Adobe-Identity-UCS def", b"/CMapType 2 def", b"1 begincodespacerange",
+        b"<0000> <ffff>", b"endcodespacerange",
+    ]
+    items = sorted(to_unicode.items())
+    for i in range(ceil(len(items) / 100)):
+        batch = items[i * 100:(i + 1) * 100]
+        lines.append(f"{len(batch)} beginbfchar".encode())
+        for glyph, text in batch:
+            lines.append(f"<{glyph:04x}> <{text.encode('utf-16-be').hex()}>".encode())
+        lines.append(b"endbfchar")
+    lines += [b"endcmap", b"CMapName currentdict /CMap defineresource pop", b"end", b"end"]
+    return b"\n".join(lines)
+
+
+# -- links and bookmarks --------------------------------------------------------------------
+
+def _destinations(pdf: pikepdf.Pdf, docs: Sequence[LaidOut], slots: Sequence[Slot],
+                  placed: list[pikepdf.Page]) -> None:
+    """One /Dests name tree: every real anchor of every document, the first occurrence winning."""
+    dests: dict[str, tuple[int, float, float]] = {}
+    for n, slot in enumerate(slots):
+        if slot.doc == BLANK:
+            continue
+        for name, x, y in docs[slot.doc].anchors[slot.page]:
+            dests.setdefault(name, (n, x, y))
+    names = pikepdf.Array()
+    for name in sorted(dests):
+        n, x, y = dests[name]
+        names.append(pikepdf.String(name))
+        names.append(pikepdf.Array([placed[n].obj, pikepdf.Name.XYZ, x, y, 0]))
+    root_names = pdf.Root.get("/Names")
+    if not isinstance(root_names, pikepdf.Dictionary):
+        root_names = pikepdf.Dictionary()
+        pdf.Root.Names = root_names
+    root_names.Dests = pdf.make_indirect(pikepdf.Dictionary(Names=names))
+
+
+def _outlines(pdf: pikepdf.Pdf, docs: Sequence[LaidOut], slots: Sequence[Slot]) -> None:
+    """The bookmarks of all pages in book order, nested by WeasyPrint's rule."""
+    root: list = []
+    skipped: list[int] = []
+    last_by_depth: list[list] = [root]
+    previous = 0
+    identity = Matrix()
+    for n, slot in enumerate(slots):
+        if slot.doc == BLANK:
+            continue
+        marks = [(level, label, (x, y), state) for level, label, x, y, state in docs[slot.doc].bookmarks[slot.page]]
+        if marks:
+            previous = make_page_bookmark_tree(SimpleNamespace(bookmarks=marks), skipped, last_by_depth, previous,
+                                               n, identity)
+    if "/Outlines" in pdf.Root:
+        del pdf.Root["/Outlines"]
+    if not root:
+        return
+    with pdf.open_outline() as outline:
+        outline.root.extend(_items(root))
+
+
+def _items(tree: list) -> list[pikepdf.OutlineItem]:
+    items = []
+    for label, (page, x, y), children, state in tree:
+        item = pikepdf.OutlineItem(label, page, pikepdf.PageLocation.XYZ, left=x, top=y, zoom=0)
+        item.children.extend(_items(children))
+        item.is_closed = state == "closed"
+        items.append(item)
+    return items

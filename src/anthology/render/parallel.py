@@ -1,0 +1,101 @@
+"""Run layout jobs: from the cache when it has them, else in worker processes (one per core).
+
+A job is laid out the same wherever it runs (render/layout.py); workers are forked from the
+build's process, so they start with WeasyPrint already imported. With one job to do, or one
+core, or ``workers=1``, the job runs here and no process is started.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.pool
+import os
+import signal
+from collections.abc import Callable, Sequence
+
+from .cache import LayoutCache
+from .layout import Job, LaidOut, lay_out
+
+Tick = Callable[[int, int], None]  # (jobs done, jobs in all)
+
+
+def default_workers() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _worker_start() -> None:
+    """Ctrl-C and ``kill`` are for the build's own process: it stops the workers itself, and
+    a worker must neither print a traceback nor run the build's SIGTERM handler."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _lay_out_numbered(task: tuple[int, Job, frozenset[str]]) -> tuple[int, LaidOut]:
+    n, job, known = task
+    return n, lay_out(job, known)
+
+
+class Runner:
+    """Lays out batches of jobs; owns the worker processes for the length of one build."""
+
+    def __init__(self, cache: LayoutCache | None, known_fonts: frozenset[str], workers: int | None = None) -> None:
+        self.cache = cache
+        self.known = known_fonts
+        self.workers = workers if workers is not None else default_workers()
+        self._pool: multiprocessing.pool.Pool | None = None
+        self.laid_out = 0  # jobs actually laid out (not from the cache), for the summary
+
+    def __enter__(self) -> Runner:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+        if self._pool is not None:
+            if kind is None:
+                self._pool.close()
+            else:  # an error or an interruption: the workers' jobs are no longer wanted
+                self._pool.terminate()
+            self._pool.join()
+            self._pool = None
+
+    def _workers(self) -> multiprocessing.pool.Pool:
+        if self._pool is None:
+            methods = multiprocessing.get_all_start_methods()
+            context = multiprocessing.get_context("fork" if "fork" in methods else None)
+            self._pool = context.Pool(self.workers, initializer=_worker_start)
+        return self._pool
+
+    def run(self, jobs: Sequence[Job], tick: Tick | None = None) -> list[LaidOut]:
+        results: list[LaidOut | None] = [None] * len(jobs)
+        todo: list[int] = []
+        for n, job in enumerate(jobs):
+            cached = self.cache.get(job) if self.cache is not None else None
+            if cached is None:
+                todo.append(n)
+            else:
+                results[n] = cached
+        done = len(jobs) - len(todo)
+        if tick is not None:
+            tick(done, len(jobs))
+        if len(todo) > 1 and self.workers > 1:
+            tasks = [(n, jobs[n], self.known) for n in todo]
+            for n, result in self._workers().imap_unordered(_lay_out_numbered, tasks):
+                results[n] = self._keep(jobs[n], result)
+                done += 1
+                if tick is not None:
+                    tick(done, len(jobs))
+        else:
+            for n in todo:
+                results[n] = self._keep(jobs[n], lay_out(jobs[n], self.known))
+                done += 1
+                if tick is not None:
+                    tick(done, len(jobs))
+        return [r for r in results if r is not None]
+
+    def _keep(self, job: Job, result: LaidOut) -> LaidOut:
+        self.laid_out += 1
+        if self.cache is not None:
+            self.cache.put(job, result)
+        return result

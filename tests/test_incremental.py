@@ -1,0 +1,209 @@
+"""Parallel layout and the layout cache (issue 6): the book is the same however it is built.
+
+Every test compares a build that used the cache (or workers) with a *cold* build of the same
+input made without any cache, byte for byte: an incremental build may never give a book
+that differs from a fresh one, whatever was edited.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pikepdf
+import pytest
+from support import copy_project, epubcheck_messages, pdf_outline, pdf_page_labels, pdf_pages_text
+
+from anthology import Diagnostics, load_book
+from anthology.render.build import BuildResult
+from anthology.render.build import build as render_book
+from anthology.render.cachedir import CACHE_DIR, ENVIRONMENT
+
+REVIEW = ("Title: {title}\nDirector: Ann Director\nStarring: Bob Actor, Cy Actor\n"
+          "{body}\n\nBob Actor is in every scene; Cy Actor in the second half.\n")
+PARAGRAPH = ("A paragraph of the review that goes on for a while about the light, the harbour, the "
+             "long takes and the way the sound of the sea carries the film from one scene to the next. ")
+
+
+def _project(root: Path, chapters: int = 4) -> Path:
+    (root / "reviews").mkdir(parents=True)
+    names = []
+    for n in range(chapters):
+        name = f"reviews/r{n}.txt"
+        (root / name).write_text(REVIEW.format(title=f"Film {n}", body=PARAGRAPH * (3 + n)), encoding="utf-8")
+        names.append(name)
+    listed = "".join(f"  - {name}\n" for name in names[:1]) + "  - part: Second Part\n    chapters:\n" + "".join(
+        f"      - {name}\n" for name in names[1:])
+    (root / "anthology.yaml").write_text(f"title: Cache Test\nchapters:\n{listed}", encoding="utf-8")
+    return root
+
+
+def _build(root: Path, out: Path, *, cache: bool = True, workers: int | None = None,
+           pdf: bool = True, epub: bool = True) -> BuildResult:
+    diags = Diagnostics()
+    book, diags = load_book(root, diags)
+    assert book is not None, [str(d) for d in diags]
+    return render_book(book, out, diags, use_cache=cache, workers=workers, pdf=pdf, epub=epub)
+
+
+def _bytes(result: BuildResult) -> dict[str, bytes]:
+    return {kind: path.read_bytes() for kind, path in result.outputs.items()}
+
+
+@pytest.fixture
+def in_project_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cache where users have it: <project>/.anthology-cache (the suite moves it elsewhere)."""
+    monkeypatch.delenv(ENVIRONMENT, raising=False)
+
+
+def _same_as_cold(root: Path, tmp: Path, name: str, **options: object) -> BuildResult:
+    """Build with the cache, build cold without it: the same bytes. Returns the cached build."""
+    cached = _build(root, tmp / f"{name}-cached", **options)  # type: ignore[arg-type]
+    cold = _build(root, tmp / f"{name}-cold", cache=False, workers=1)
+    assert _bytes(cached) == _bytes(cold), f"{name}: the cached build differs from a cold one"
+    return cached
+
+
+def test_the_cache_lives_in_the_project_and_a_rebuild_lays_out_nothing(tmp_path: Path, in_project_cache: None) -> None:
+    root = _project(tmp_path / "book")
+    first = _build(root, tmp_path / "one")
+    assert (root / CACHE_DIR / "layout").is_dir()
+    assert first.laid_out > 0 and first.reused == 0
+    second = _build(root, tmp_path / "two")
+    assert second.laid_out == 0, "nothing changed, yet something was laid out again"
+    assert second.reused == first.laid_out
+    assert _bytes(first) == _bytes(second)
+
+
+def test_editing_one_review_lays_out_only_that_section_again(tmp_path: Path, in_project_cache: None) -> None:
+    root = _project(tmp_path / "book")
+    _build(root, tmp_path / "before")
+    review = root / "reviews" / "r2.txt"
+    review.write_text(review.read_text(encoding="utf-8").replace("long takes", "long, patient takes"),
+                      encoding="utf-8")
+    after = _same_as_cold(root, tmp_path, "edit")
+    # The edited section; its folios are the same pages, the index and front matter unchanged.
+    assert after.laid_out == 1, after
+
+
+def test_an_edit_that_changes_the_page_count_gives_the_fresh_book(tmp_path: Path, in_project_cache: None) -> None:
+    root = _project(tmp_path / "book")
+    before = _build(root, tmp_path / "before")
+    review = root / "reviews" / "r1.txt"
+    review.write_text(review.read_text(encoding="utf-8") + ("\n" + PARAGRAPH * 6) * 8, encoding="utf-8")
+    after = _same_as_cold(root, tmp_path, "longer")
+    assert after.pages > before.pages
+    # Later sections keep their layout: only the folios move.
+    assert after.reused >= 2, after
+    texts = pdf_pages_text(after.outputs["pdf"])
+    labels = pdf_page_labels(after.outputs["pdf"])
+    assert len(texts) == len(labels) == after.pages
+
+
+def test_reordering_chapters_reuses_their_layout(tmp_path: Path, in_project_cache: None) -> None:
+    root = _project(tmp_path / "book")
+    _build(root, tmp_path / "before")
+    manifest = root / "anthology.yaml"
+    text = manifest.read_text(encoding="utf-8")
+    manifest.write_text(text.replace("      - reviews/r1.txt\n      - reviews/r2.txt\n",
+                                     "      - reviews/r2.txt\n      - reviews/r1.txt\n"), encoding="utf-8")
+    after = _same_as_cold(root, tmp_path, "reordered")
+    titles = [title for _depth, title, _page in pdf_outline(after.outputs["pdf"])]
+    assert titles.index("Film 2") < titles.index("Film 1")
+
+
+def test_a_changed_image_is_seen_though_its_name_is_the_same(tmp_path: Path, in_project_cache: None) -> None:
+    from PIL import Image
+
+    root = _project(tmp_path / "book", chapters=2)
+    (root / "assets").mkdir()
+    Image.new("RGB", (300, 200), (200, 30, 30)).save(root / "assets" / "still.png")
+    review = root / "reviews" / "r1.txt"
+    (root / "reviews" / "r1.md").write_text("# Film 1\n\nDirector: Ann Director\n\nText before.\n\n"
+                                            "![A still](../assets/still.png)\n\nText after.\n", encoding="utf-8")
+    review.unlink()
+    manifest = root / "anthology.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace("r1.txt", "r1.md"), encoding="utf-8")
+    first = _build(root, tmp_path / "red")
+    Image.new("RGB", (300, 200), (30, 30, 200)).save(root / "assets" / "still.png")
+    after = _same_as_cold(root, tmp_path, "blue")
+    assert _bytes(after)["pdf"] != _bytes(first)["pdf"]
+
+
+def test_a_template_override_invalidates_every_section(tmp_path: Path, in_project_cache: None) -> None:
+    root = _project(tmp_path / "book")
+    first = _build(root, tmp_path / "before")
+    (root / "templates").mkdir()
+    shutil.copy(Path(__file__).resolve().parents[1] / "src/anthology/theme/templates/print.css",
+                root / "templates" / "print.css")
+    with (root / "templates" / "print.css").open("a", encoding="utf-8") as css:
+        css.write("\n.chapter-title { font-size: 2.2em; }\n")
+    after = _same_as_cold(root, tmp_path, "template")
+    assert after.reused == 0, "a stylesheet changed, yet a section came from the cache"
+    assert _bytes(after)["pdf"] != _bytes(first)["pdf"]
+
+
+def test_a_damaged_or_deleted_cache_is_only_a_miss(tmp_path: Path, in_project_cache: None) -> None:
+    root = _project(tmp_path / "book")
+    good = _build(root, tmp_path / "good")
+    entries = sorted((root / CACHE_DIR / "layout").glob("*.pdf"))
+    entries[0].write_bytes(b"%PDF-1.7 not really")
+    sorted((root / CACHE_DIR / "layout").glob("*.json"))[1].write_text("{ broken", encoding="utf-8")
+    damaged = _build(root, tmp_path / "damaged")
+    assert _bytes(damaged) == _bytes(good)
+    assert damaged.laid_out >= 2
+    shutil.rmtree(root / CACHE_DIR)
+    assert _bytes(_build(root, tmp_path / "deleted")) == _bytes(good)
+
+
+def test_parallel_and_serial_layout_give_the_same_bytes(tmp_path: Path) -> None:
+    root = _project(tmp_path / "book", chapters=5)
+    serial = _build(root, tmp_path / "serial", cache=False, workers=1)
+    parallel = _build(root, tmp_path / "parallel", cache=False, workers=2)
+    assert _bytes(serial) == _bytes(parallel)
+    assert epubcheck_messages(parallel.outputs["epub"]) == []
+
+
+def test_the_merged_pdf_matches_a_single_pass_build(tmp_path: Path, repo_root: Path) -> None:
+    """The sample laid out section by section and merged, against the same book laid out in
+    one WeasyPrint pass (forced by overriding book.html.j2): the same text on every page,
+    the same bookmarks and labels, and fonts not duplicated (≤ 1.15× the size)."""
+    merged_root = copy_project(repo_root, tmp_path / "merged")
+    single_root = copy_project(repo_root, tmp_path / "single")
+    (single_root / "templates").mkdir(exist_ok=True)
+    shutil.copy(repo_root / "src/anthology/theme/templates/book.html.j2", single_root / "templates" / "book.html.j2")
+    merged = _build(merged_root, tmp_path / "m", cache=False)
+    single = _build(single_root, tmp_path / "s", cache=False)
+    m_pdf, s_pdf = merged.outputs["pdf"], single.outputs["pdf"]
+    assert pdf_pages_text(m_pdf) == pdf_pages_text(s_pdf)
+    assert pdf_outline(m_pdf) == pdf_outline(s_pdf)
+    assert pdf_page_labels(m_pdf) == pdf_page_labels(s_pdf)
+    assert m_pdf.stat().st_size <= 1.15 * s_pdf.stat().st_size, (m_pdf.stat().st_size, s_pdf.stat().st_size)
+    with pikepdf.open(m_pdf) as pdf:
+        programs = [o for o in pdf.objects if isinstance(o, pikepdf.Dictionary) and o.get("/Type") == "/FontDescriptor"]
+        names = [str(o.FontName) for o in programs]
+    assert len(names) == len(set(names)), f"a font is embedded more than once: {sorted(names)}"
+    # The EPUB's page-list comes from the same page breaks either way.
+    assert _bytes(merged)["epub"] == _bytes(single)["epub"]
+
+
+def test_links_across_sections_resolve(tmp_path: Path, repo_root: Path) -> None:
+    """Contents → chapters, chapters → index, index → chapters: every internal link of the
+    merged PDF names a destination that exists."""
+    root = copy_project(repo_root, tmp_path / "book")
+    result = _build(root, tmp_path / "out", cache=False)
+    with pikepdf.open(result.outputs["pdf"]) as pdf:
+        dests = pdf.Root.Names.Dests.Names
+        names = {str(dests[i]) for i in range(0, len(dests), 2)}
+        links = [str(a.Dest) for page in pdf.pages for a in page.obj.get("/Annots", [])
+                 if a.get("/Subtype") == "/Link" and "/Dest" in a]
+    assert len(links) > 50
+    assert sorted(set(links) - names) == []
+
+
+def test_an_epub_alone_needs_no_pdf_merge(tmp_path: Path, in_project_cache: None) -> None:
+    root = _project(tmp_path / "book")
+    full = _build(root, tmp_path / "full")
+    alone = _build(root, tmp_path / "epub", pdf=False)
+    assert alone.laid_out == 0 and "pdf" not in alone.outputs
+    assert alone.outputs["epub"].read_bytes() == full.outputs["epub"].read_bytes()
