@@ -1,4 +1,5 @@
-"""One build of a project at a time: an advisory lock on ``<project>/.anthology-cache/build.lock``.
+"""One build of a project at a time: an advisory lock on ``<project>/.anthology-cache/build.lock``
+(the project's cache folder, or its folder under ``ANTHOLOGY_CACHE_DIR``: render/cachedir.py).
 
 Two builds of the same project (two terminals, an editor's build-on-save and a preview) would
 otherwise race to write the same outputs. The second waits for the first, telling its caller
@@ -23,8 +24,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ..errors import AnthologyError
+from .cachedir import cache_dir
 
-CACHE_DIR = ".anthology-cache"
 LOCK_NAME = "build.lock"
 LOCK_TIMEOUT = 600.0  # seconds a build waits for another build of the same project
 _POLL = 0.1
@@ -45,7 +46,7 @@ os.register_at_fork(after_in_child=_close_in_child)
 
 
 def lock_path(project: Path) -> Path:
-    return project / CACHE_DIR / LOCK_NAME
+    return cache_dir(project) / LOCK_NAME
 
 
 def _holder(fd: int) -> str:
@@ -68,7 +69,7 @@ def build_lock(project: Path | str, *, timeout: float | None = None, on_wait: On
     timeout = LOCK_TIMEOUT if timeout is None else timeout
     path = lock_path(Path(project))
     try:
-        path.parent.mkdir(exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     except OSError:
         # A read-only project (built with --out elsewhere), a missing one (the loader says so),
@@ -91,7 +92,7 @@ def build_lock(project: Path | str, *, timeout: float | None = None, on_wait: On
                 raise AnthologyError.single(
                     "anthology.yaml", 0, 0, "locked",
                     f"another build of this project is running{_holder(fd)}; waited {timeout:.0f} s for it "
-                    f"to finish: try again when it is done (its lock is {CACHE_DIR}/{LOCK_NAME})")
+                    f"to finish: try again when it is done (its lock is {path})")
             time.sleep(_POLL)
         with contextlib.suppress(OSError):
             os.ftruncate(fd, 0)
