@@ -12,6 +12,7 @@ a worker process (render/parallel.py), and a result can be kept in the cache (re
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import hashlib
 import logging
@@ -124,27 +125,56 @@ class _RecordingFetcher(ConfinedFetcher):
 
 
 class _Styles:
-    """Parsed stylesheets and their font configuration, kept for every job with the same sheets
-    (parsing the @font-face rules once per process, not once per chapter)."""
+    """The font configuration and parsed stylesheets shared by every job of a build (parsing
+    the @font-face rules, which copies each font file to a temporary folder, once per process
+    and build, not once per chapter)."""
 
     def __init__(self, job: Job) -> None:
+        self.base_url = job.base
         self.fetcher = _RecordingFetcher([Path(r) for r in job.roots])
         self.fonts = FontConfiguration()
-        self.sheets = [CSS(string=text, base_url=job.base, url_fetcher=self.fetcher, font_config=self.fonts)
-                       for text in job.sheets if text]
+        self.parsed: dict[str, CSS] = {}
+        self.sheets(job.sheets)
         self.fetcher.read.clear()  # the theme's fonts: covered by the package versions in the key
 
+    def sheets(self, texts: tuple[str, ...]) -> list[CSS]:
+        for text in texts:
+            if text and text not in self.parsed:
+                self.parsed[text] = CSS(string=text, base_url=self.base_url, url_fetcher=self.fetcher,
+                                        font_config=self.fonts)
+        return [self.parsed[text] for text in texts if text]
 
-_STYLES: dict[tuple[tuple[str, ...], str, tuple[str, ...]], _Styles] = {}
+
+_STYLES: dict[tuple[str, tuple[str, ...], str], _Styles] = {}
 
 
 def _styles(job: Job) -> _Styles:
-    key = (job.sheets, job.base, job.roots)
+    """One set at a time, keyed by what the font configuration depends on: the project, the
+    folders it may read and the first stylesheet (fonts and page geometry)."""
+    key = (job.base, job.roots, job.sheets[0] if job.sheets else "")
     if key not in _STYLES:
-        if len(_STYLES) > 4:
-            _STYLES.clear()
+        _STYLES.clear()
         _STYLES[key] = _Styles(job)
     return _STYLES[key]
+
+
+def prepare(job: Job) -> None:
+    """Load the fonts and stylesheets here, before workers are forked: they inherit them."""
+    _styles(job).sheets(job.sheets)
+
+
+def _forget_inherited() -> None:
+    """In a forked worker: the font configuration inherited from the build's process is used
+    as it is, but it is the parent's. Should the worker drop it, its temporary font folder,
+    which the parent still uses, must not be deleted with it."""
+    for styles in _STYLES.values():
+        styles.fonts._folder = None  # WeasyPrint's FontConfiguration removes _folder when deleted
+
+
+os.register_at_fork(after_in_child=_forget_inherited)
+# Released before the interpreter tears modules down: pango objects freed in arbitrary order
+# at that point crash the process on its way out.
+atexit.register(_STYLES.clear)
 
 
 def _is_folio(box: object) -> bool:
@@ -176,6 +206,7 @@ def lay_out(job: Job, known_fonts: frozenset[str] = frozenset()) -> LaidOut:
     """Lay out and write one document. ``known_fonts``: sha256 of font files the caller can
     read itself (their bytes are not sent back)."""
     styles = _styles(job)
+    sheets = styles.sheets(job.sheets)
     styles.fetcher.read.clear()
     refused_before = len(styles.fetcher.refused)
     extra = [CSS(string=f"@page :first {{ counter-reset: page {job.first_page} }}", font_config=styles.fonts)
@@ -186,7 +217,7 @@ def lay_out(job: Job, known_fonts: frozenset[str] = frozenset()) -> LaidOut:
     try:
         with source_date_epoch(job.when):
             document = HTML(string=job.html, base_url=job.base, url_fetcher=styles.fetcher).render(
-                stylesheets=[*styles.sheets, *extra], presentational_hints=False, font_config=styles.fonts)
+                stylesheets=[*sheets, *extra], presentational_hints=False, font_config=styles.fonts)
             pages = document.pages
             anchors, bookmarks, names, blank = [], [], [], []
             for page in pages:

@@ -79,7 +79,7 @@ def merge(docs: Sequence[LaidOut], slots: Sequence[Slot], font_source: FontSourc
         for n, slot in enumerate(slots):
             if slot.folio is not None:
                 folio_doc, folio_page = slot.folio
-                _stamp(out, placed[n], out.copy_foreign(sources[folio_doc].pages[folio_page].as_form_xobject()))
+                _stamp(out, placed[n], sources[folio_doc].pages[folio_page])
         _merge_fonts(out, docs, font_source, when, subset_cache, used)
         _destinations(out, docs, slots, placed)
         _outlines(out, docs, slots)
@@ -92,18 +92,60 @@ def merge(docs: Sequence[LaidOut], slots: Sequence[Slot], font_source: FontSourc
             source.close()
 
 
-def _stamp(pdf: pikepdf.Pdf, page: pikepdf.Page, form: pikepdf.Stream) -> None:
-    """Draw the folio's page (a form XObject, same page geometry) over the page. The page gets
-    resources of its own: WeasyPrint shares one dictionary among all pages of a document."""
-    resources = pikepdf.Dictionary({k: v for k, v in page.obj.get("/Resources", pikepdf.Dictionary()).items()})
-    xobjects = resources.get("/XObject")
-    xobjects = pikepdf.Dictionary({k: v for k, v in xobjects.items()}) if isinstance(xobjects, pikepdf.Dictionary) \
-        else pikepdf.Dictionary()
-    xobjects["/AnthologyFolio"] = form
-    resources["/XObject"] = xobjects
-    page.obj.Resources = pdf.make_indirect(resources)
-    page.contents_add(pdf.make_stream(b"q\n"), prepend=True)
-    page.contents_add(pdf.make_stream(b"\nQ\nq /AnthologyFolio Do Q\n"), prepend=False)
+def _stamp(pdf: pikepdf.Pdf, page: pikepdf.Page, folio: pikepdf.Page) -> None:
+    """Draw the folio's page (same geometry) over the page: its drawing is appended to the
+    page's content, its fonts and graphic states added to the page's resources (the names are
+    WeasyPrint's: a font's is a hash of its description, so equal names are equal fonts).
+    Should a name mean something else on this page, the folio is drawn as a form instead."""
+    theirs = pdf.copy_foreign(folio.obj.get("/Resources", pikepdf.Dictionary()))
+    ours = page.obj.get("/Resources")
+    if not isinstance(ours, pikepdf.Dictionary):
+        ours = pdf.make_indirect(pikepdf.Dictionary())
+        page.obj.Resources = ours
+    additions: list[tuple[pikepdf.Dictionary, str, pikepdf.Object]] = []
+    for kind, entries in theirs.items():
+        if not isinstance(entries, pikepdf.Dictionary):
+            continue
+        mine = ours.get(kind)
+        if mine is None:
+            mine = pikepdf.Dictionary()
+            ours[kind] = mine
+        for name, value in entries.items():
+            if name not in mine:
+                additions.append((mine, name, value))
+            elif not _same(mine[name], value, kind):
+                form = pdf.copy_foreign(folio.as_form_xobject())
+                xobjects = pikepdf.Dictionary({k: v for k, v in ours.get("/XObject", {}).items()})
+                xobjects["/AnthologyFolio"] = form
+                own = pikepdf.Dictionary({k: v for k, v in ours.items()})
+                own["/XObject"] = xobjects
+                page.obj.Resources = pdf.make_indirect(own)
+                _replace_content(pdf, page, b"q /AnthologyFolio Do Q")
+                return
+    for mine, name, value in additions:
+        mine[name] = value
+    _replace_content(pdf, page, _content(folio))
+
+
+def _same(a: pikepdf.Object, b: pikepdf.Object, kind: str) -> bool:
+    if kind == "/Font":
+        return str(a.get("/BaseFont", "")) == str(b.get("/BaseFont", ""))
+    if a.is_indirect and b.is_indirect:
+        return a.objgen == b.objgen
+    return a.unparse() == b.unparse() if not isinstance(a, pikepdf.Stream) else False
+
+
+def _content(page: pikepdf.Page) -> bytes:
+    contents = page.obj.get("/Contents")
+    if contents is None:
+        return b""
+    streams = [contents] if isinstance(contents, pikepdf.Stream) else list(contents)
+    return b"\n".join(s.read_bytes() for s in streams)
+
+
+def _replace_content(pdf: pikepdf.Pdf, page: pikepdf.Page, drawn_over: bytes) -> None:
+    """One content stream: the page's own drawing (its graphics state saved and restored), then the folio's."""
+    page.obj.Contents = pdf.make_stream(b"q\n" + _content(page) + b"\nQ\nq\n" + drawn_over + b"\nQ\n")
 
 
 def _blank(pdf: pikepdf.Pdf, template: pikepdf.Dictionary | None) -> pikepdf.Page:

@@ -14,7 +14,7 @@ import signal
 from collections.abc import Callable, Sequence
 
 from .cache import LayoutCache
-from .layout import Job, LaidOut, lay_out
+from .layout import Job, LaidOut, lay_out, prepare
 
 Tick = Callable[[int, int], None]  # (jobs done, jobs in all)
 
@@ -60,8 +60,9 @@ class Runner:
             self._pool.join()
             self._pool = None
 
-    def _workers(self) -> multiprocessing.pool.Pool:
+    def _workers(self, first: Job) -> multiprocessing.pool.Pool:
         if self._pool is None:
+            prepare(first)
             methods = multiprocessing.get_all_start_methods()
             context = multiprocessing.get_context("fork" if "fork" in methods else None)
             self._pool = context.Pool(self.workers, initializer=_worker_start)
@@ -81,7 +82,7 @@ class Runner:
             tick(done, len(jobs))
         if len(todo) > 1 and self.workers > 1:
             tasks = [(n, jobs[n], self.known) for n in todo]
-            for n, result in self._workers().imap_unordered(_lay_out_numbered, tasks):
+            for n, result in self._workers(jobs[todo[0]]).imap_unordered(_lay_out_numbered, tasks):
                 results[n] = self._keep(jobs[n], result)
                 done += 1
                 if tick is not None:
