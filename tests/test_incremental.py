@@ -100,6 +100,19 @@ def test_an_edit_that_changes_the_page_count_gives_the_fresh_book(tmp_path: Path
     assert len(texts) == len(labels) == after.pages
 
 
+def test_undoing_an_edit_finds_the_earlier_layout(tmp_path: Path, in_project_cache: None) -> None:
+    root = _project(tmp_path / "book")
+    first = _build(root, tmp_path / "v1")
+    review = root / "reviews" / "r0.txt"
+    original = review.read_text(encoding="utf-8")
+    review.write_text(original.replace("harbour", "harbor"), encoding="utf-8")
+    _build(root, tmp_path / "v2")
+    review.write_text(original, encoding="utf-8")
+    undone = _build(root, tmp_path / "v1-again")
+    assert undone.laid_out == 0
+    assert _bytes(undone) == _bytes(first)
+
+
 def test_reordering_chapters_reuses_their_layout(tmp_path: Path, in_project_cache: None) -> None:
     root = _project(tmp_path / "book")
     _build(root, tmp_path / "before")

@@ -10,7 +10,7 @@ same input, and a stale book cannot come out of the cache.
 
 Entries are a PDF and a JSON file (no pickle: a project folder may come from anyone, and
 loading the cache must not run code). A damaged entry is a miss. After a successful build
-the entries it did not use are removed, so the folder holds one book's worth.
+old entries it did not use are removed (see :meth:`LayoutCache.prune`).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
@@ -63,6 +64,8 @@ class LayoutCache:
             return None
         self.used.add(key)
         self.hits += 1
+        with contextlib.suppress(OSError):
+            os.utime(self.folder / f"{key}.json")  # recently used: kept by prune()
         return result
 
     def put(self, job: Job, result: LaidOut) -> None:
@@ -75,13 +78,32 @@ class LayoutCache:
         except OSError:
             pass  # a cache that cannot be written only makes the next build slower
 
-    def prune(self) -> None:
-        """Remove the entries this build did not use (and any temporary file left by a kill)."""
+    def prune(self, keep_days: float = 7.0) -> None:
+        """Forget what is no longer useful: entries unused for ``keep_days``, and beyond as many
+        unused entries as this build used (so that undoing an edit still finds its layout,
+        while the folder stays the size of a few books). Temporary files of killed builds go too."""
+        now = time.time()
         for folder, used in ((self.folder, self.used), (self.fonts, self.used_fonts)):
             with contextlib.suppress(OSError):
+                unused: dict[str, list[Path]] = {}
                 for path in folder.iterdir():
-                    if path.name.split(".")[0] not in used:
+                    name = path.name.split(".")[0]
+                    if path.name.startswith(".tmp-") and now - path.stat().st_mtime > 3600:
                         path.unlink(missing_ok=True)
+                    elif name and name not in used:
+                        unused.setdefault(name, []).append(path)
+                newest = sorted(unused, key=lambda n: max(_mtime(p) for p in unused[n]), reverse=True)
+                for rank, name in enumerate(newest):
+                    if rank >= max(len(used), 50) or now - max(_mtime(p) for p in unused[name]) > keep_days * 86400:
+                        for path in unused[name]:
+                            path.unlink(missing_ok=True)
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 def _write(path: Path, data: bytes) -> None:

@@ -19,8 +19,10 @@ from the contents to the chapters would be lost, and the bookmarks would not nes
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from math import ceil
@@ -250,7 +252,9 @@ def _subset(original: bytes, original_sha: str, index: int, gids: list[int], cac
         used.add(digest)
     cached = cache / f"{digest}.font" if cache is not None else None
     if cached is not None and cached.is_file():
-        return cached.read_bytes()
+        with contextlib.suppress(OSError):
+            os.utime(cached)  # recently used: kept by the cache's prune()
+            return cached.read_bytes()
     data = _harfbuzz_subset(original, index, gids)
     if data is None:
         return None
