@@ -40,7 +40,7 @@ def manifest_reference() -> str:
         required = " (required)" if key in schema["required"] else ""
         lines.append(f"| `{key}`{required} | {_type(spec) if key not in ('pdf', 'epub') else 'mapping'} "
                      f"| {spec.get('description', '')} |")
-        for sub, subspec in spec.get("properties", {}).items() if key in ("pdf", "epub", "warnings") else ():
+        for sub, subspec in spec.get("properties", {}).items() if key in ("pdf", "epub", "warnings", "limits") else ():
             lines.append(f"| `{key}.{sub}` | {_type(subspec)} | {subspec.get('description', '')} |")
     lines += ["", "## A chapter entry", "", "| key | meaning |", "| --- | --- |"]
     lines += [f"| `{k}` | {HELP[h]} |" for k, h in (("file", "file"), ("title", "chapter.title"),
