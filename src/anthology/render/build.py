@@ -20,6 +20,7 @@ from .epub import render_epub
 from .fetcher import ConfinedFetcher
 from .html import make_environment
 from .output import write_all_atomic
+from .pagelist import PageBreak
 from .pdf import render_pdf
 
 
@@ -102,19 +103,26 @@ def build(book: Book, out_dir: Path, diags: Diagnostics, *, pdf: bool = True, ep
     # The EPUB carries the print edition's page numbers, so it needs the PDF's layout too.
     step(1)
     cache = LayoutCache(book.root) if use_cache else None
+
     def sections_done(done: int, total: int) -> None:
         if progress is not None:
             progress(f"laying out the PDF: {done}/{total} sections", 1, len(STEPS))
 
+    epub_path = out_dir / f"{slug}.epub"
+
+    def make_epub(breaks: tuple[PageBreak, ...]) -> None:
+        """The EPUB, made while the workers lay out the folios and the indexes."""
+        if epub and epub_path not in rendered:
+            step(2)
+            rendered[epub_path] = render_epub(book, env, when, read_assets(book), people, indexes, breaks,
+                                              read_cover(book))
+
     pdf_result = render_pdf(book, env, diags, when, people, indexes, cache=cache, workers=workers, merge_pdf=pdf,
-                            progress=sections_done)
+                            progress=sections_done, meanwhile=make_epub)
+    make_epub(pdf_result.breaks)  # a single-pass layout calls nobody meanwhile
     if pdf:
-        rendered[out_dir / f"{slug}.pdf"] = pdf_result.data
+        rendered = {out_dir / f"{slug}.pdf": pdf_result.data, **rendered}
         result.pages = pdf_result.pages
-    if epub:
-        step(2)
-        rendered[out_dir / f"{slug}.epub"] = render_epub(book, env, when, read_assets(book), people, indexes,
-                                                         pdf_result.breaks, read_cover(book))
     if strict and diags.warnings:
         raise AnthologyError([*diags, Diagnostic(
             "anthology.yaml", 0, 0, "error", "strict",

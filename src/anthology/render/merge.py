@@ -52,8 +52,10 @@ FontSource = Callable[[str], bytes | None]  # sha256 of a font file → its byte
 
 
 def merge(docs: Sequence[LaidOut], slots: Sequence[Slot], font_source: FontSource, when: int,
-          subset_cache: Path | None = None, used: set[str] | None = None) -> bytes:
-    """The merged PDF. ``docs[0]`` is the base: its catalog and metadata are kept."""
+          subset_cache: Path | None = None, used: set[str] | None = None,
+          finish: Callable[[pikepdf.Pdf], None] | None = None) -> bytes:
+    """The merged PDF. ``docs[0]`` is the base: its catalog and metadata are kept.
+    ``finish`` is applied to the merged PDF just before it is saved."""
     sources = [pikepdf.open(io.BytesIO(d.pdf)) for d in docs]
     try:
         out = sources[0]
@@ -85,6 +87,8 @@ def merge(docs: Sequence[LaidOut], slots: Sequence[Slot], font_source: FontSourc
         _merge_fonts(out, docs, font_source, when, subset_cache, used)
         _destinations(out, docs, slots, placed)
         _outlines(out, docs, slots)
+        if finish is not None:
+            finish(out)
         buffer = io.BytesIO()
         out.save(buffer, deterministic_id=True, compress_streams=True,
                  object_stream_mode=pikepdf.ObjectStreamMode.generate)

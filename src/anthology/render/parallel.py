@@ -69,6 +69,11 @@ class Runner:
         return self._pool
 
     def run(self, jobs: Sequence[Job], tick: Tick | None = None) -> list[LaidOut]:
+        return self.start(jobs, tick)()
+
+    def start(self, jobs: Sequence[Job], tick: Tick | None = None) -> Callable[[], list[LaidOut]]:
+        """Start laying out ``jobs``; the returned function waits for all of them. With workers,
+        they run while the caller does something else; here, they run when it is called."""
         results: list[LaidOut | None] = [None] * len(jobs)
         todo: list[int] = []
         for n, job in enumerate(jobs):
@@ -82,18 +87,21 @@ class Runner:
             tick(done, len(jobs))
         if len(todo) > 1 and self.workers > 1:
             tasks = [(n, jobs[n], self.known) for n in todo]
-            for n, result in self._workers(jobs[todo[0]]).imap_unordered(_lay_out_numbered, tasks):
+            running = self._workers(jobs[todo[0]]).imap_unordered(_lay_out_numbered, tasks)
+            laid = ((n, result) for n, result in running)
+        else:
+            laid = ((n, lay_out(jobs[n], self.known)) for n in todo)
+
+        def wait() -> list[LaidOut]:
+            nonlocal done
+            for n, result in laid:
                 results[n] = self._keep(jobs[n], result)
                 done += 1
                 if tick is not None:
                     tick(done, len(jobs))
-        else:
-            for n in todo:
-                results[n] = self._keep(jobs[n], lay_out(jobs[n], self.known))
-                done += 1
-                if tick is not None:
-                    tick(done, len(jobs))
-        return [r for r in results if r is not None]
+            return [r for r in results if r is not None]
+
+        return wait
 
     def _keep(self, job: Job, result: LaidOut) -> LaidOut:
         self.laid_out += 1

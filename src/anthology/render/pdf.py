@@ -15,7 +15,7 @@ import hashlib
 import logging
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -40,7 +40,7 @@ from .layout import KEEP_ALL, KEEP_FOLIOS_ONLY, KEEP_NO_FOLIOS, Job, LaidOut
 from .merge import BLANK, Slot, merge
 from .pagelist import PageBreak, find_breaks
 from .parallel import Runner, Tick
-from .prepress import finish
+from .prepress import finish, finish_pdf
 
 FONT_DIR = Path(font_source_serif_pro.font_directory)
 FONT_FACES = (  # (file, weight, style)
@@ -135,13 +135,16 @@ class _Layout:
 def render_pdf(book: Book, env: jinja2.Environment, diags: Diagnostics, when: datetime,
                people: PeopleIndex | None = None, indexes: list[AnyIndex] | None = None, *,
                cache: LayoutCache | None = None, workers: int | None = None, merge_pdf: bool = True,
-               progress: Tick | None = None) -> PdfResult:
+               progress: Tick | None = None, meanwhile: Callable[[tuple[PageBreak, ...]], None] | None = None,
+               ) -> PdfResult:
     """Lay out, merge and finish the book's PDF.
 
     Each part and chapter is laid out as a document of its own, in worker processes, and
     reused from ``cache`` when its input has not changed; then the folios, the indexes and
     the front matter, which depend on page numbers; then the merge (render/merge.py).
     ``merge_pdf=False`` stops after the sections: enough for the EPUB's page-list.
+    ``meanwhile(breaks)`` is called once the sections are laid out, while the workers lay
+    out the folios and the indexes (the EPUB is made then).
     A PDF standard (PDF/A, PDF/UA, PDF/X) needs one tagged document: that book is laid out
     in a single pass, as is a book whose templates/ overrides book.html.j2.
     """
@@ -162,6 +165,8 @@ def render_pdf(book: Book, env: jinja2.Environment, diags: Diagnostics, when: da
             laid = runner.run([setup.job("section", html, keep=KEEP_NO_FOLIOS) for html in sections], progress)
             body = _Body(book.sections, laid)
             if not merge_pdf:
+                if meanwhile is not None:
+                    meanwhile(tuple(body.breaks))
                 return PdfResult(b"", body.pages, tuple(body.breaks))
             page_of = dict(body.page_of)
             folio_jobs = [setup.job("folios", html, first_page=first, keep=KEEP_FOLIOS_ONLY, extra=_FOLIO_CSS)
@@ -172,7 +177,11 @@ def render_pdf(book: Book, env: jinja2.Environment, diags: Diagnostics, when: da
                 views = [index_view(ix, partial(page_locators, page_of=page_of)) for ix in indexes]
                 index_job = setup.job("index", render(env, book.root, "index_document.html.j2", book=book,
                                                       output="pdf", href=href, indexes=views), first_page=index_start)
-            done = runner.run([*folio_jobs, *([index_job] if index_job else [])])
+            waiting = runner.start([*folio_jobs, *([index_job] if index_job else [])])
+            if meanwhile is not None:
+                meanwhile(tuple(body.breaks))
+                meanwhile = None  # once, even when the KDP gutter needs a second pass
+            done = waiting()
             folios, index_doc = done[:len(folio_jobs)], (done[-1] if index_job else None)
             if index_doc is not None:
                 page_of.update(_numbered(index_doc, index_start))
@@ -192,8 +201,8 @@ def render_pdf(book: Book, env: jinja2.Environment, diags: Diagnostics, when: da
             geo = wanted
         docs, slots = _assemble(front, body, laid, folios, index_doc)
         fonts = cache.fonts if cache is not None else None
-        data = merge(docs, slots, _font_bytes, epoch, fonts, cache.used_fonts if cache is not None else None)
-        data = finish(data, geo, front_count)
+        data = merge(docs, slots, _font_bytes, epoch, fonts, cache.used_fonts if cache is not None else None,
+                     partial(finish_pdf, geo=geo, front_pages=front_count))
     if people is not None:
         _check_locators(people, page_of, diags)
     all_docs = [*laid, *([index_doc] if index_doc else []), front]

@@ -51,28 +51,33 @@ def _marks_stream(trim: list[float], bleed: float, kinds: frozenset[str]) -> byt
 
 def finish(data: bytes, geo: Geometry, front_pages: int) -> bytes:
     """Exact boxes, marks outside the bleed, page labels (roman front matter, then 1, 2, 3…)."""
-    bleed = points(geo.bleed)
     with pikepdf.open(io.BytesIO(data)) as pdf:
-        for page in pdf.pages:
-            trim = _box(page, "/TrimBox")
-            bleed_box = [trim[0] - bleed, trim[1] - bleed, trim[2] + bleed, trim[3] + bleed]
-            page.obj.TrimBox = pikepdf.Array(trim)
-            page.obj.BleedBox = pikepdf.Array(bleed_box)
-            if geo.marks:
-                media = [bleed_box[0] - MARK_ZONE, bleed_box[1] - MARK_ZONE,
-                         bleed_box[2] + MARK_ZONE, bleed_box[3] + MARK_ZONE]
-                page.obj.MediaBox = pikepdf.Array(media)
-                page.contents_add(pikepdf.Stream(pdf, _marks_stream(trim, bleed, geo.marks)), prepend=False)
-            else:
-                page.obj.MediaBox = pikepdf.Array(bleed_box)
-            if "/CropBox" in page.obj:
-                del page.obj["/CropBox"]
-        nums: list[object] = []
-        if front_pages:
-            nums += [0, pikepdf.Dictionary(S=pikepdf.Name.r)]
-        nums += [front_pages, pikepdf.Dictionary(S=pikepdf.Name.D, St=1)]
-        pdf.Root.PageLabels = pikepdf.Dictionary(Nums=pikepdf.Array(nums))
+        finish_pdf(pdf, geo, front_pages)
         out = io.BytesIO()
         pdf.save(out, deterministic_id=True, compress_streams=True,
                  object_stream_mode=pikepdf.ObjectStreamMode.preserve)
     return out.getvalue()
+
+
+def finish_pdf(pdf: pikepdf.Pdf, geo: Geometry, front_pages: int) -> None:
+    """:func:`finish` on an open PDF (the merge calls it before its one save)."""
+    bleed = points(geo.bleed)
+    for page in pdf.pages:
+        trim = _box(page, "/TrimBox")
+        bleed_box = [trim[0] - bleed, trim[1] - bleed, trim[2] + bleed, trim[3] + bleed]
+        page.obj.TrimBox = pikepdf.Array(trim)
+        page.obj.BleedBox = pikepdf.Array(bleed_box)
+        if geo.marks:
+            media = [bleed_box[0] - MARK_ZONE, bleed_box[1] - MARK_ZONE,
+                     bleed_box[2] + MARK_ZONE, bleed_box[3] + MARK_ZONE]
+            page.obj.MediaBox = pikepdf.Array(media)
+            page.contents_add(pikepdf.Stream(pdf, _marks_stream(trim, bleed, geo.marks)), prepend=False)
+        else:
+            page.obj.MediaBox = pikepdf.Array(bleed_box)
+        if "/CropBox" in page.obj:
+            del page.obj["/CropBox"]
+    nums: list[object] = []
+    if front_pages:
+        nums += [0, pikepdf.Dictionary(S=pikepdf.Name.r)]
+    nums += [front_pages, pikepdf.Dictionary(S=pikepdf.Name.D, St=1)]
+    pdf.Root.PageLabels = pikepdf.Dictionary(Nums=pikepdf.Array(nums))
