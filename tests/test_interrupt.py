@@ -176,12 +176,7 @@ def cases() -> list[object]:
     params = []
     for point in POINTS:
         for name in SIGNALS:
-            marks = []
-            if point == "importing" and name == "SIGINT":
-                marks.append(pytest.mark.xfail(strict=True, reason=(
-                    "BUG: Ctrl-C in the first ~0.6 s prints a KeyboardInterrupt traceback: anthology/__init__.py "
-                    "imports WeasyPrint before any code of ours can catch it (needs lazy imports in __init__.py)")))
-            params.append(pytest.param(point, name, marks=marks, id=f"{name}-{point}"))
+            params.append(pytest.param(point, name, id=f"{name}-{point}"))
     return params
 
 

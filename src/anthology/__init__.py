@@ -9,11 +9,27 @@ from pathlib import Path
 
 __version__ = "0.1.0"  # before the imports below: render/cache.py keys entries with it
 
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from .errors import AnthologyError, Diagnostic, Diagnostics
-from .load import load_book
-from .model import Book, Chapter, Credit, Part, Person
-from .render.build import BuildResult, Progress
-from .render.build import build as render_book
+
+if TYPE_CHECKING:
+    from .model import Book, Chapter, Credit, Part, Person
+    from .render.build import BuildResult, Progress
+
+# Imported on first use, so that `import anthology` (and the CLI's start) stays light: the
+# command line must be able to answer Ctrl-C before WeasyPrint is even loaded.
+_LAZY = {
+    "load_book": ".load", "Book": ".model", "Chapter": ".model", "Credit": ".model", "Part": ".model",
+    "Person": ".model", "BuildResult": ".render.build", "Progress": ".render.build",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module 'anthology' has no attribute {name!r}")
 
 
 def build(project: Path | str, out_dir: Path | str | None = None, *, pdf: bool = True,
@@ -26,6 +42,9 @@ def build(project: Path | str, out_dir: Path | str | None = None, *, pdf: bool =
     the build advances (the library never prints). ``use_cache``: reuse laid-out sections
     from the project's ``.anthology-cache/``; ``workers``: layout processes (default: one
     per core)."""
+    from .load import load_book
+    from .render.build import build as render_book
+
     diags = diags if diags is not None else Diagnostics()
     root = Path(project)
     book, diags = load_book(root, diags)

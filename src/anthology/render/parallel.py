@@ -7,10 +7,13 @@ core, or ``workers=1``, the job runs here and no process is started.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing
 import multiprocessing.pool
 import os
 import signal
+import sys
 from collections.abc import Callable, Sequence
 
 from .cache import LayoutCache
@@ -26,11 +29,21 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _worker_start() -> None:
+def _worker_start(parent: int) -> None:
     """Ctrl-C and ``kill`` are for the build's own process: it stops the workers itself, and
-    a worker must neither print a traceback nor run the build's SIGTERM handler."""
+    a worker must neither print a traceback nor run the build's SIGTERM handler. Should the
+    build's process die (``kill -9``), its workers die with it (Linux), not at the end of
+    their current chapter."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it died before the line above
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 def _lay_out_numbered(task: tuple[int, Job, frozenset[str]]) -> tuple[int, LaidOut]:
@@ -65,7 +78,7 @@ class Runner:
             prepare(first)
             methods = multiprocessing.get_all_start_methods()
             context = multiprocessing.get_context("fork" if "fork" in methods else None)
-            self._pool = context.Pool(self.workers, initializer=_worker_start)
+            self._pool = context.Pool(self.workers, initializer=_worker_start, initargs=(os.getpid(),))
         return self._pool
 
     def run(self, jobs: Sequence[Job], tick: Tick | None = None) -> list[LaidOut]:
