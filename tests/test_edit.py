@@ -338,16 +338,9 @@ def test_the_safety_net_notices_a_lost_key() -> None:
     assert code_of(exc) == "edit-internal"
 
 
-# -- the command line (once cli.py wires the commands) ----------------------------------------
+# -- the command line ----------------------------------------------------------------------------
 
 
-def _wired() -> bool:
-    from anthology import cli
-
-    return hasattr(cli, "move_chapter")
-
-
-@pytest.mark.skipif(not _wired(), reason="cli.py does not offer chapters/move/add/remove yet")
 def test_cli(project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     from anthology.cli import main
 

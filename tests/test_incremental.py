@@ -200,6 +200,24 @@ def test_the_merged_pdf_matches_a_single_pass_build(tmp_path: Path, repo_root: P
     assert _bytes(merged)["epub"] == _bytes(single)["epub"]
 
 
+def test_fonts_with_missing_glyphs_are_kept_per_section(tmp_path: Path) -> None:
+    """A character no font has makes WeasyPrint draw .notdef with an encoding of its own: such
+    a font is not merged, every section keeps its subset, and the text still comes out."""
+    root = _project(tmp_path / "book", chapters=3)
+    first = root / "reviews" / "r0.txt"
+    first.write_text(first.read_text(encoding="utf-8").replace("harbour", "harbour \ue000 \u51ac\u306e"),
+                     encoding="utf-8")
+    single = copy_project(root, tmp_path / "single")
+    (single / "templates").mkdir()
+    shutil.copy(Path(__file__).resolve().parents[1] / "src/anthology/theme/templates/book.html.j2",
+                single / "templates" / "book.html.j2")
+    merged = _build(root, tmp_path / "m", cache=False)
+    reference = _build(single, tmp_path / "s", cache=False)
+    texts = pdf_pages_text(merged.outputs["pdf"])
+    assert texts == pdf_pages_text(reference.outputs["pdf"])
+    assert any("\u51ac\u306e" in page for page in texts)
+
+
 def test_links_across_sections_resolve(tmp_path: Path, repo_root: Path) -> None:
     """Contents → chapters, chapters → index, index → chapters: every internal link of the
     merged PDF names a destination that exists."""

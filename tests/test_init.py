@@ -107,13 +107,6 @@ def test_the_templates_readme_names_every_theme_file() -> None:
     assert [name for name in theme if f"`{name}`" not in readme] == []
 
 
-def _wired() -> bool:
-    from anthology import cli
-
-    return hasattr(cli, "init_project")
-
-
-@pytest.mark.skipif(not _wired(), reason="cli.py does not offer init yet")
 def test_cli_init(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from anthology.cli import main
 

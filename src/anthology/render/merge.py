@@ -62,29 +62,25 @@ def merge(docs: Sequence[LaidOut], slots: Sequence[Slot], font_source: FontSourc
         base_pages = list(out.pages)
         template = base_pages[0].obj if base_pages else None
         placed: list[pikepdf.Page] = []
-        page_objects: dict[tuple[int, int], pikepdf.Page] = {}
-        used_base = set()
         for slot in slots:
             if slot.doc == BLANK:
                 placed.append(_blank(out, template))
             elif slot.doc == 0:
-                used_base.add(slot.page)
                 placed.append(base_pages[slot.page])
             else:
                 placed.append(pikepdf.Page(out.copy_foreign(sources[slot.doc].pages[slot.page].obj)))
-            if slot.doc != BLANK:
-                page_objects[(slot.doc, slot.page)] = placed[-1]
         # Rebuild the page tree in slot order (the base document's pages first removed).
         while len(out.pages):
             del out.pages[-1]
         for page in placed:
             out.pages.append(page)
         placed = list(out.pages)
+        uses, programs = _font_programs(docs, font_source, when, subset_cache, used)
         for n, slot in enumerate(slots):
             if slot.folio is not None:
                 folio_doc, folio_page = slot.folio
-                _stamp(out, placed[n], sources[folio_doc].pages[folio_page])
-        _merge_fonts(out, docs, font_source, when, subset_cache, used)
+                _stamp(out, placed[n], sources[folio_doc].pages[folio_page], set(programs))
+        _merge_fonts(out, uses, programs)
         _destinations(out, docs, slots, placed)
         _outlines(out, docs, slots)
         if finish is not None:
@@ -98,11 +94,12 @@ def merge(docs: Sequence[LaidOut], slots: Sequence[Slot], font_source: FontSourc
             source.close()
 
 
-def _stamp(pdf: pikepdf.Pdf, page: pikepdf.Page, folio: pikepdf.Page) -> None:
+def _stamp(pdf: pikepdf.Pdf, page: pikepdf.Page, folio: pikepdf.Page, merged: set[str]) -> None:
     """Draw the folio's page (same geometry) over the page: its drawing is appended to the
     page's content, its fonts and graphic states added to the page's resources (the names are
-    WeasyPrint's: a font's is a hash of its description, so equal names are equal fonts).
-    Should a name mean something else on this page, the folio is drawn as a form instead."""
+    WeasyPrint's: a font's is a hash of its description, so equal names are the same font,
+    one object once ``merged``). Should a name mean something else on this page, or name a
+    font that keeps a subset per document, the folio is drawn as a form instead."""
     theirs = pdf.copy_foreign(folio.obj.get("/Resources", pikepdf.Dictionary()))
     ours = page.obj.get("/Resources")
     if not isinstance(ours, pikepdf.Dictionary):
@@ -119,7 +116,7 @@ def _stamp(pdf: pikepdf.Pdf, page: pikepdf.Page, folio: pikepdf.Page) -> None:
         for name, value in entries.items():
             if name not in mine:
                 additions.append((mine, name, value))
-            elif not _same(mine[name], value, kind):
+            elif not _same(mine[name], value, kind) or (kind == "/Font" and name.lstrip("/") not in merged):
                 form = pdf.copy_foreign(folio.as_form_xobject())
                 xobjects = pikepdf.Dictionary({k: v for k, v in ours.get("/XObject", {}).items()})
                 xobjects["/AnthologyFolio"] = form
@@ -190,57 +187,71 @@ def _font_dicts(pdf: pikepdf.Pdf) -> list[pikepdf.Dictionary]:
     return list(found.values())
 
 
-def _merge_fonts(pdf: pikepdf.Pdf, docs: Sequence[LaidOut], font_source: FontSource, when: int,
-                 cache: Path | None, used: set[str] | None) -> None:
+def _font_programs(docs: Sequence[LaidOut], font_source: FontSource, when: int, cache: Path | None,
+                   used: set[str] | None) -> tuple[dict[str, list[FontUse]], dict[str, bytes]]:
+    """Each font's uses, and the new program of each font that can be merged (a font is merged
+    only once its new program exists: otherwise every document keeps its own subset)."""
     uses: dict[str, list[FontUse]] = {}
     for doc in docs:
         for use in doc.fonts:
             uses.setdefault(use.key, []).append(use)
+    programs: dict[str, bytes] = {}
+    with source_date_epoch(when):
+        for key, group in uses.items():
+            program = _merged_program(group, font_source, cache, used) if _mergeable(group) else None
+            if program is not None:
+                programs[key] = program
+    return uses, programs
+
+
+def _merge_fonts(pdf: pikepdf.Pdf, uses: dict[str, list[FontUse]], programs: dict[str, bytes]) -> None:
+    """One font object per WeasyPrint font for the whole book."""
     canonical: dict[str, pikepdf.Object] = {}
     for fonts in _font_dicts(pdf):
         for name, font in list(fonts.items()):
             key = name.lstrip("/")
-            group = uses.get(key)
-            if not group or not _mergeable(group):
+            if key not in programs:
                 continue
             if key not in canonical:
                 canonical[key] = font
             elif font.objgen != canonical[key].objgen:
                 fonts[name] = canonical[key]
-    with source_date_epoch(when):
-        for key, font in canonical.items():
-            _rebuild_font(pdf, font, uses[key], font_source, cache, used)
+    for key, font in canonical.items():
+        _rewrite_font(pdf, font, uses[key], programs[key])
 
 
 def _mergeable(group: list[FontUse]) -> bool:
     return len({u.original for u in group}) == 1 and not any(u.missing for u in group)
 
 
-def _rebuild_font(pdf: pikepdf.Pdf, font: pikepdf.Object, group: list[FontUse], font_source: FontSource,
-                  cache: Path | None, used: set[str] | None) -> None:
+def _merged_program(group: list[FontUse], font_source: FontSource, cache: Path | None,
+                    used: set[str] | None) -> bytes | None:
+    gids = sorted({gid for use in group for gid in use.to_unicode})
+    original = font_source(group[0].original) or next((u.data for u in group if u.data), None)
+    if original is None or not gids:
+        return None
+    return _subset(original, group[0].original, group[0].index, gids, cache, used)
+
+
+def _rewrite_font(pdf: pikepdf.Pdf, font: pikepdf.Object, group: list[FontUse], program: bytes) -> None:
+    """The font's program, widths and ToUnicode map: those of all the documents using it."""
     widths: dict[int, float] = {}
     to_unicode: dict[int, str] = {}
     for use in group:
         widths.update(use.widths)
         to_unicode.update(use.to_unicode)
-    original = font_source(group[0].original) or next((u.data for u in group if u.data), None)
-    if original is None or not to_unicode:
-        return
-    program = _subset(original, group[0].original, group[0].index, sorted(to_unicode), cache, used)
-    if program is None:
-        return
     descendant = font.DescendantFonts[0]
     descriptor = descendant.FontDescriptor
     otf = program[:4] == b"OTTO"
-    file_key = "/FontFile3" if otf else "/FontFile2"
-    if file_key not in descriptor:
-        return
+    for key in ("/FontFile2", "/FontFile3"):
+        if key in descriptor:
+            del descriptor[key]
     stream = pdf.make_stream(program)
     if otf:
         stream.Subtype = pikepdf.Name.OpenType
     else:
         stream.Length1 = len(program)
-    descriptor[file_key] = stream
+    descriptor["/FontFile3" if otf else "/FontFile2"] = stream
     bbox = [float(v) for v in descriptor.FontBBox]
     bbox[2] = max(widths.values()) if widths else 0
     descriptor.FontBBox = pikepdf.Array(bbox)
