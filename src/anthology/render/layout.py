@@ -87,7 +87,9 @@ class LaidOut:
     read: tuple[tuple[str, str], ...] = field(default=())  # (file, sha256) of every project file read
 
 
-class _Capture(logging.Handler):
+class Capture(logging.Handler):
+    """Collect WeasyPrint's warnings (refused resources, CSS problems, missing glyphs)."""
+
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
         self.messages: list[str] = []
@@ -212,7 +214,7 @@ def lay_out(job: Job, known_fonts: frozenset[str] = frozenset()) -> LaidOut:
     extra = [CSS(string=f"@page :first {{ counter-reset: page {job.first_page} }}", font_config=styles.fonts)
              ] if job.first_page != 1 else []
     logger = logging.getLogger("weasyprint")
-    capture = _Capture()
+    capture = Capture()
     logger.addHandler(capture)
     try:
         with source_date_epoch(job.when):

@@ -1,21 +1,25 @@
-"""Book → HTML (Jinja) → PDF (WeasyPrint): three documents laid out, merged, finished.
+"""Book → HTML (Jinja) → PDF (WeasyPrint): laid out in pieces, merged, finished.
 
-The body (parts and chapters) is laid out first, numbered from 1; the indexes are laid
-out from the pages where each anchor landed; the front matter (half-title, title page,
-colophon, contents) last, its table of contents filled with those numbers. No number
-comes from a single-pass ``target-counter``, so all stay exact however the body is laid
-out. The merged PDF then gets exact page boxes, printer's marks and page labels.
+The body is laid out first, each part and chapter as a document of its own (in worker
+processes, or from the layout cache), without folios: every section opens on a recto, so
+its layout does not depend on its page numbers. The sections are then placed on numbered
+pages (a blank verso where needed); the folios are laid out on their own and drawn over the
+pages; the indexes are laid out from the pages where each anchor landed; the front matter
+(half-title, title page, colophon, contents) last, its table of contents filled with those
+numbers. No number comes from a single-pass ``target-counter``, so all stay exact. The
+pieces are merged (render/merge.py) with exact page boxes, printer's marks and page labels.
+
+A book that asks for a PDF standard, or overrides book.html.j2, is laid out in one process
+as three documents (body, indexes, front matter) merged by WeasyPrint itself.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import logging
-import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -36,7 +40,7 @@ from .cache import LayoutCache
 from .context import AnyIndex, index_view, template_context
 from .fetcher import ConfinedFetcher
 from .html import THEME_DIR, USER_TEMPLATES, render, stylesheet
-from .layout import KEEP_ALL, KEEP_FOLIOS_ONLY, KEEP_NO_FOLIOS, Job, LaidOut
+from .layout import KEEP_ALL, KEEP_FOLIOS_ONLY, KEEP_NO_FOLIOS, Capture, Job, LaidOut, source_date_epoch
 from .merge import BLANK, Slot, merge
 from .pagelist import PageBreak, find_breaks
 from .parallel import Runner, Tick
@@ -84,31 +88,6 @@ def font_css() -> str:
 
 
 _NOTDEF = re.compile(r'unsupported by fonts: "(.+)" \((U\+[0-9A-F]+)\)')
-
-
-class _Capture(logging.Handler):
-    """Collect WeasyPrint's warnings (refused resources, CSS problems) as diagnostics."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
-
-
-@contextlib.contextmanager
-def _source_date_epoch(when: datetime) -> Iterator[None]:
-    """fontTools stamps subset fonts with the clock unless SOURCE_DATE_EPOCH is set."""
-    saved = os.environ.get("SOURCE_DATE_EPOCH")
-    os.environ["SOURCE_DATE_EPOCH"] = str(int(when.timestamp()))
-    try:
-        yield
-    finally:
-        if saved is None:
-            del os.environ["SOURCE_DATE_EPOCH"]
-        else:
-            os.environ["SOURCE_DATE_EPOCH"] = saved
 
 
 class _Layout:
@@ -361,10 +340,10 @@ def _render_single(book: Book, env: jinja2.Environment, diags: Diagnostics, when
         )
 
     logger = logging.getLogger("weasyprint")
-    capture = _Capture()
+    capture = Capture()
     logger.addHandler(capture)
     try:
-        with _source_date_epoch(when):
+        with source_date_epoch(int(when.timestamp())):
             for _attempt in range(2):  # a second pass only when KDP's gutter changes with the page count
                 layout = _Layout(book, env, geo)
                 pages, front_count, page_of, breaks = _lay_out(layout, body_html, front_html, indexes, env, book,
