@@ -236,7 +236,7 @@ def _watch(args: argparse.Namespace, root: Path) -> int:
                   "waiting for the next change", flush=True)
             return
         _show(diags, root, quiet=args.quiet)
-        print(f"{reason}: rebuilt in {result.seconds:.1f} s ({result.laid_out} laid out, {result.reused} reused; "
+        print(f"{reason}: rebuilt in {result.seconds:.2f} s ({result.laid_out} laid out, {result.reused} reused; "
               f"{result.pages} pages, {len(diags.warnings)} warnings)", flush=True)
 
     class Changes(watchfiles.DefaultFilter):

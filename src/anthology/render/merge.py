@@ -52,10 +52,12 @@ FontSource = Callable[[str], bytes | None]  # sha256 of a font file → its byte
 
 
 def merge(docs: Sequence[LaidOut], slots: Sequence[Slot], font_source: FontSource, when: int,
-          subset_cache: Path | None = None, used: set[str] | None = None,
-          finish: Callable[[pikepdf.Pdf], None] | None = None) -> bytes:
-    """The merged PDF. ``docs[0]`` is the base: its catalog and metadata are kept.
-    ``finish`` is applied to the merged PDF just before it is saved."""
+          subset_cache: Path | None = None, finish: Callable[[pikepdf.Pdf], None] | None = None,
+          ) -> tuple[bytes, set[str]]:
+    """The merged PDF, and the names of the font subsets it took from or put in ``subset_cache``.
+    ``docs[0]`` is the base: its catalog and metadata are kept. ``finish`` is applied to the
+    merged PDF just before it is saved. Runs in a worker as well as here (picklable arguments)."""
+    used: set[str] = set()
     sources = [pikepdf.open(io.BytesIO(d.pdf)) for d in docs]
     try:
         out = sources[0]
@@ -88,7 +90,7 @@ def merge(docs: Sequence[LaidOut], slots: Sequence[Slot], font_source: FontSourc
         buffer = io.BytesIO()
         out.save(buffer, deterministic_id=True, compress_streams=True,
                  object_stream_mode=pikepdf.ObjectStreamMode.generate)
-        return buffer.getvalue()
+        return buffer.getvalue(), used
     finally:
         for source in sources:
             source.close()

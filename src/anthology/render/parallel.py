@@ -15,11 +15,13 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from .cache import LayoutCache
 from .layout import Job, LaidOut, lay_out, prepare
 
 Tick = Callable[[int, int], None]  # (jobs done, jobs in all)
+T = TypeVar("T")
 
 
 def default_workers() -> int:
@@ -73,9 +75,10 @@ class Runner:
             self._pool.join()
             self._pool = None
 
-    def _workers(self, first: Job) -> multiprocessing.pool.Pool:
+    def _workers(self, first: Job | None) -> multiprocessing.pool.Pool:
         if self._pool is None:
-            prepare(first)
+            if first is not None:
+                prepare(first)
             methods = multiprocessing.get_all_start_methods()
             context = multiprocessing.get_context("fork" if "fork" in methods else None)
             self._pool = context.Pool(self.workers, initializer=_worker_start, initargs=(os.getpid(),))
@@ -115,6 +118,12 @@ class Runner:
             return [r for r in results if r is not None]
 
         return wait
+
+    def call(self, function: Callable[..., T], *args: object) -> T:
+        """``function(*args)`` in a worker process when this build has workers, else here."""
+        if self.workers > 1:
+            return self._workers(None).apply(function, args)
+        return function(*args)
 
     def _keep(self, job: Job, result: LaidOut) -> LaidOut:
         self.laid_out += 1

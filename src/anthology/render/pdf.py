@@ -180,8 +180,11 @@ def render_pdf(book: Book, env: jinja2.Environment, diags: Diagnostics, when: da
             geo = wanted
         docs, slots = _assemble(front, body, laid, folios, index_doc)
         fonts = cache.fonts if cache is not None else None
-        data = merge(docs, slots, _font_bytes, epoch, fonts, cache.used_fonts if cache is not None else None,
-                     partial(finish_pdf, geo=geo, front_pages=front_count))
+        # In a worker when there are workers: the merge is the build's largest use of memory.
+        data, used_fonts = runner.call(merge, docs, slots, _font_bytes, epoch, fonts,
+                                       partial(finish_pdf, geo=geo, front_pages=front_count))
+        if cache is not None:
+            cache.used_fonts |= used_fonts
     if people is not None:
         _check_locators(people, page_of, diags)
     all_docs = [*laid, *([index_doc] if index_doc else []), front]
