@@ -42,12 +42,14 @@ def _show(diagnostics: Sequence[Diagnostic] | Diagnostics, root: Path, *, quiet:
 
 
 class _Progress:
-    """A progress bar on a terminal, plain lines elsewhere, nothing when quiet."""
+    """A progress bar on a terminal (steps, and chapters laid out); elsewhere (CI, a pipe) one
+    plain line a step; nothing when quiet."""
 
     def __init__(self, quiet: bool) -> None:
         self.quiet = quiet
         self.bar: RichProgress | None = None
         self.task: TaskID | None = None
+        self.step = -1
 
     def __enter__(self) -> _Progress:
         if not self.quiet and _err.is_terminal:
@@ -60,7 +62,8 @@ class _Progress:
     def __call__(self, step: str, done: int, total: int) -> None:
         if self.bar is not None and self.task is not None:
             self.bar.update(self.task, description=step, completed=done, total=total)
-        elif not self.quiet and step != "done":
+        elif not self.quiet and step != "done" and done != self.step:
+            self.step = done
             print(f"[{done + 1}/{total}] {step}", file=sys.stderr)
 
     def __exit__(self, *exc: object) -> None:
