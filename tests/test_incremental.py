@@ -143,6 +143,46 @@ def test_a_changed_image_is_seen_though_its_name_is_the_same(tmp_path: Path, in_
     assert _bytes(after)["pdf"] != _bytes(first)["pdf"]
 
 
+def test_a_file_a_stylesheet_reads_is_a_dependency(tmp_path: Path, in_project_cache: None) -> None:
+    """A user stylesheet's url() names a project file: changing that file (same name, same
+    stylesheet text) must not let the cache give the old book; nor may its appearing."""
+    from PIL import Image
+
+    root = _project(tmp_path / "book", chapters=2)
+    (root / "templates").mkdir()
+    (root / "assets").mkdir()
+    (root / "templates" / "print.css").write_text(
+        (Path(__file__).resolve().parents[1] / "src/anthology/theme/templates/print.css").read_text(encoding="utf-8")
+        + "\n.chapter-head { background: url(assets/band.png) no-repeat; }\n", encoding="utf-8")
+    missing = _build(root, tmp_path / "missing")
+    Image.new("RGB", (40, 10), (200, 30, 30)).save(root / "assets" / "band.png")
+    red = _same_as_cold(root, tmp_path, "appeared")
+    assert _bytes(red)["pdf"] != _bytes(missing)["pdf"]
+    Image.new("RGB", (40, 10), (30, 30, 200)).save(root / "assets" / "band.png")
+    blue = _same_as_cold(root, tmp_path, "changed")
+    assert _bytes(blue)["pdf"] != _bytes(red)["pdf"]
+
+
+def test_a_font_a_stylesheet_loads_is_a_dependency(tmp_path: Path, in_project_cache: None) -> None:
+    """@font-face files are read when the stylesheet is parsed, not per chapter: replacing the
+    project's font file (same name) must still give a fresh book."""
+    import font_source_serif_pro
+
+    fonts = Path(font_source_serif_pro.font_directory)
+    root = _project(tmp_path / "book", chapters=2)
+    (root / "templates").mkdir()
+    (root / "assets").mkdir()
+    shutil.copy(fonts / "SourceSerifPro-Regular.otf", root / "assets" / "display.otf")
+    (root / "templates" / "print.css").write_text(
+        (Path(__file__).resolve().parents[1] / "src/anthology/theme/templates/print.css").read_text(encoding="utf-8")
+        + '\n@font-face { font-family: "Display"; src: url(assets/display.otf); }\n'
+        + '.chapter-title { font-family: "Display"; }\n', encoding="utf-8")
+    regular = _build(root, tmp_path / "regular")
+    shutil.copy(fonts / "SourceSerifPro-Bold.otf", root / "assets" / "display.otf")
+    bold = _same_as_cold(root, tmp_path, "bold")
+    assert _bytes(bold)["pdf"] != _bytes(regular)["pdf"]
+
+
 def test_a_template_override_invalidates_every_section(tmp_path: Path, in_project_cache: None) -> None:
     root = _project(tmp_path / "book")
     first = _build(root, tmp_path / "before")

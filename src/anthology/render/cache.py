@@ -23,22 +23,21 @@ import os
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
-from urllib.request import url2pathname
 
 import weasyprint
 
 from .. import __version__
 from .cachedir import cache_dir
-from .layout import FontUse, Job, LaidOut
+from .layout import FontUse, Job, LaidOut, current_sha256
 from .pagelist import PageBreak
 
-FORMAT = "layout-1"  # bump when LaidOut or the way jobs are laid out changes
+FORMAT = "layout-2"  # bump when LaidOut or the way jobs are laid out changes
 SALT = f"{FORMAT} anthology {__version__} weasyprint {weasyprint.__version__}"
 
 
 class LayoutCache:
     def __init__(self, project: Path) -> None:
+        self.project = project.resolve()
         self.folder = cache_dir(project) / "layout"
         self.fonts = cache_dir(project) / "fonts"
         self.used: set[str] = set()
@@ -57,7 +56,7 @@ class LayoutCache:
             if meta.get("format") != FORMAT or hashlib.sha256(pdf).hexdigest() != meta.get("pdf_sha256"):
                 raise ValueError("damaged entry")
             result = _decode(meta, pdf)
-            if not all(_sha256_of_url(url) == digest for url, digest in result.read):
+            if not all(current_sha256(url, self.project) == digest for url, digest in result.read):
                 raise ValueError("a file it read has changed")
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             self.misses += 1
@@ -116,14 +115,6 @@ def _write(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
-
-
-def _sha256_of_url(url: str) -> str:
-    path = Path(url2pathname(unquote(urlsplit(url).path)))
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return ""
 
 
 def _encode(result: LaidOut) -> dict:

@@ -20,6 +20,8 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
 
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
@@ -113,38 +115,82 @@ def source_date_epoch(epoch: int) -> Iterator[None]:
 
 
 class _RecordingFetcher(ConfinedFetcher):
-    """The confined fetcher, remembering which files each document read."""
+    """The confined fetcher, remembering which files of the project each document asked for:
+    what it read (by SHA-256), and what it could not read ("": a missing file, a link out of
+    the project), so that the cache sees an image appear, change or go."""
 
     def __init__(self, roots: list[Path]) -> None:
         super().__init__(roots)
-        self.read: dict[str, str] = {}  # file URL → sha256 of what was read
+        self.project = roots[0].resolve()
+        self.read: dict[str, str] = {}  # file URL → sha256 of what was read, "" when nothing was
+
+    def _in_project(self, url: str) -> bool:
+        parts = urlsplit(url)
+        if parts.scheme != "file":
+            return False
+        path = Path(url2pathname(unquote(parts.path)))
+        return path == self.project or self.project in path.parents
 
     def fetch(self, url: str, headers: dict | None = None):  # type: ignore[override]
-        response = super().fetch(url, headers)
+        try:
+            response = super().fetch(url, headers)
+        except Exception:
+            if self._in_project(url):
+                self.read[url] = ""
+            raise
         data = response.read()
-        self.read[response.url] = hashlib.sha256(data).hexdigest()
+        if self._in_project(response.url):
+            self.read[response.url] = hashlib.sha256(data).hexdigest()
         return URLFetcherResponse(response.url, data, response.headers)
 
 
 class _Styles:
     """The font configuration and parsed stylesheets shared by every job of a build (parsing
     the @font-face rules, which copies each font file to a temporary folder, once per process
-    and build, not once per chapter)."""
+    and build, not once per chapter). The theme's files are in the cache key through the
+    package versions; project files a stylesheet reads are recorded with the sheet."""
 
     def __init__(self, job: Job) -> None:
         self.base_url = job.base
         self.fetcher = _RecordingFetcher([Path(r) for r in job.roots])
         self.fonts = FontConfiguration()
         self.parsed: dict[str, CSS] = {}
+        self.reads: dict[str, dict[str, str]] = {}  # sheet text → the project files parsing it read
         self.sheets(job.sheets)
-        self.fetcher.read.clear()  # the theme's fonts: covered by the package versions in the key
 
     def sheets(self, texts: tuple[str, ...]) -> list[CSS]:
         for text in texts:
             if text and text not in self.parsed:
+                self.fetcher.read.clear()
                 self.parsed[text] = CSS(string=text, base_url=self.base_url, url_fetcher=self.fetcher,
                                         font_config=self.fonts)
+                self.reads[text] = dict(self.fetcher.read)
         return [self.parsed[text] for text in texts if text]
+
+    def unchanged(self) -> bool:
+        """Whether every project file the parsed stylesheets read is as it was (a font file
+        replaced under the same name must not survive in a --watch process)."""
+        return all(current_sha256(url, self.fetcher.project) == digest
+                   for reads in self.reads.values() for url, digest in reads.items())
+
+    def sheet_reads(self, texts: tuple[str, ...]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for text in texts:
+            found.update(self.reads.get(text, {}))
+        return found
+
+
+def current_sha256(url: str, project: Path) -> str:
+    """What layout would read at this URL now: the SHA-256 of a regular file inside the project
+    (links resolved), or "" (missing, or outside: never read, as the fetcher would refuse it)."""
+    path = Path(url2pathname(unquote(urlsplit(url).path)))
+    try:
+        real = path.resolve()
+        if project not in real.parents or not real.is_file():
+            return ""
+        return hashlib.sha256(real.read_bytes()).hexdigest()
+    except OSError:
+        return ""
 
 
 _STYLES: dict[tuple[str, tuple[str, ...], str], _Styles] = {}
@@ -154,7 +200,7 @@ def _styles(job: Job) -> _Styles:
     """One set at a time, keyed by what the font configuration depends on: the project, the
     folders it may read and the first stylesheet (fonts and page geometry)."""
     key = (job.base, job.roots, job.sheets[0] if job.sheets else "")
-    if key not in _STYLES:
+    if key not in _STYLES or not _STYLES[key].unchanged():
         _STYLES.clear()
         _STYLES[key] = _Styles(job)
     return _STYLES[key]
@@ -239,7 +285,7 @@ def lay_out(job: Job, known_fonts: frozenset[str] = frozenset()) -> LaidOut:
             fonts = tuple(_font_use(font, known_fonts) for font in document.fonts.values())
     finally:
         logger.removeHandler(capture)
-    read = tuple(sorted(styles.fetcher.read.items()))
+    read = tuple(sorted({**styles.sheet_reads(job.sheets), **styles.fetcher.read}.items()))
     return LaidOut(
         pdf=data, pages=len(pages), anchors=tuple(anchors), bookmarks=tuple(bookmarks), page_names=tuple(names),
         blank=tuple(blank), breaks=tuple(breaks), trailing=trailing, fonts=fonts,
