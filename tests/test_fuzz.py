@@ -144,6 +144,7 @@ names_text = st.lists(st.one_of(st.sampled_from(NAMES), st.sampled_from(SEPARATO
 
 
 @given(value=st.one_of(st.text(max_size=200), names_text))
+@example(value=".\r0")  # the long profile found it: a leading dot hid the whitespace after it
 def test_split_names_gives_clean_distinct_names(value: str) -> None:
     names = split_names(value)
     assert isinstance(names, tuple)

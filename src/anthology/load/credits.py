@@ -95,7 +95,7 @@ def split_names(value: str) -> tuple[str, ...]:
         name = raw.strip()
         if not _ABBREVIATED_END.search(name):
             name = name.rstrip(".").strip()
-        name = _LEADING_CONJUNCTION.sub("", name.lstrip("."))
+        name = _LEADING_CONJUNCTION.sub("", name.lstrip(".").strip()).strip()  # ".\r0" → "0" (found by fuzzing)
         if name and name.lower() not in ("others", "more", "etc") and name not in names:
             names.append(name)
     return tuple(names)
