@@ -156,6 +156,7 @@ class _Styles:
         self.fonts = FontConfiguration()
         self.parsed: dict[str, CSS] = {}
         self.reads: dict[str, dict[str, str]] = {}  # sheet text → the project files parsing it read
+        self.originals: dict[str, tuple[str, bytes]] = {}  # font description → its file (render/merge.py)
         self.sheets(job.sheets)
 
     def sheets(self, texts: tuple[str, ...]) -> list[CSS]:
@@ -282,7 +283,7 @@ def lay_out(job: Job, known_fonts: frozenset[str] = frozenset()) -> LaidOut:
             for page in pages:
                 _filter_margin_boxes(page._page_box, job.keep)
             data = document.write_pdf(attachments=[], **dict(job.pdf_options))
-            fonts = tuple(_font_use(font, known_fonts) for font in document.fonts.values())
+            fonts = tuple(_font_use(font, known_fonts, styles.originals) for font in document.fonts.values())
     finally:
         logger.removeHandler(capture)
     read = tuple(sorted({**styles.sheet_reads(job.sheets), **styles.fetcher.read}.items()))
@@ -310,13 +311,18 @@ def _keep_cross_links(pages: list) -> None:
         pages[0].anchors[name] = (0, 0, 0, 0)
 
 
-def _font_use(font: object, known: frozenset[str]) -> FontUse:
+def _font_use(font: object, known: frozenset[str], originals: dict[str, tuple[str, bytes]]) -> FontUse:
+    """``originals``: font description → (sha256, bytes) of its file, hashed once per font
+    configuration (the CJK fallback is 16 MB)."""
     from weasyprint.text.fonts import get_hb_object_data
 
-    original = get_hb_object_data(font.hb_face)  # type: ignore[attr-defined]
-    digest = hashlib.sha256(original).hexdigest()
+    key = font.hash  # type: ignore[attr-defined]
+    if key not in originals:
+        data = get_hb_object_data(font.hb_face)  # type: ignore[attr-defined]
+        originals[key] = (hashlib.sha256(data).hexdigest(), data)
+    digest, original = originals[key]
     return FontUse(
-        key=font.hash,  # type: ignore[attr-defined]
+        key=key,
         original=digest,
         index=int(font.index),  # type: ignore[attr-defined]
         widths=dict(font.widths),  # type: ignore[attr-defined]
