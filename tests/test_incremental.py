@@ -278,3 +278,14 @@ def test_an_epub_alone_needs_no_pdf_merge(tmp_path: Path, in_project_cache: None
     alone = _build(root, tmp_path / "epub", pdf=False)
     assert alone.laid_out == 0 and "pdf" not in alone.outputs
     assert alone.outputs["epub"].read_bytes() == full.outputs["epub"].read_bytes()
+
+
+def test_with_kdps_gutter_an_epub_alone_is_the_epub_of_the_full_build(tmp_path: Path) -> None:
+    """KDP's gutter depends on the page count, so the layout may take a second pass: the EPUB's
+    page-list must come from the final one, with or without the PDF."""
+    root = _project(tmp_path / "book", chapters=3)
+    manifest = root / "anthology.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8") + "pdf:\n  preset: kdp-6x9\n", encoding="utf-8")
+    full = _build(root, tmp_path / "full", cache=False)
+    alone = _build(root, tmp_path / "alone", cache=False, pdf=False)
+    assert alone.outputs["epub"].read_bytes() == full.outputs["epub"].read_bytes()

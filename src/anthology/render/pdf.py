@@ -143,7 +143,10 @@ def render_pdf(book: Book, env: jinja2.Environment, diags: Diagnostics, when: da
             setup = _Setup(book, env, geo, epoch)
             laid = runner.run([setup.job("section", html, keep=KEEP_NO_FOLIOS) for html in sections], progress)
             body = _Body(book.sections, laid)
-            if not merge_pdf:
+            # With KDP's gutter the page count may change the layout: the EPUB's page-list
+            # waits for the final pass, and an EPUB alone needs the whole book's page count.
+            final = not geo.kdp_gutter
+            if not merge_pdf and final:
                 if meanwhile is not None:
                     meanwhile(tuple(body.breaks))
                 return PdfResult(b"", body.pages, tuple(body.breaks))
@@ -157,9 +160,8 @@ def render_pdf(book: Book, env: jinja2.Environment, diags: Diagnostics, when: da
                 index_job = setup.job("index", render(env, book.root, "index_document.html.j2", book=book,
                                                       output="pdf", href=href, indexes=views), first_page=index_start)
             waiting = runner.start([*folio_jobs, *([index_job] if index_job else [])])
-            if meanwhile is not None:
+            if meanwhile is not None and final:
                 meanwhile(tuple(body.breaks))
-                meanwhile = None  # once, even when the KDP gutter needs a second pass
             done = waiting()
             folios, index_doc = done[:len(folio_jobs)], (done[-1] if index_job else None)
             if index_doc is not None:
@@ -178,6 +180,8 @@ def render_pdf(book: Book, env: jinja2.Environment, diags: Diagnostics, when: da
             if wanted == geo:
                 break
             geo = wanted
+        if not merge_pdf:
+            return PdfResult(b"", body.pages, tuple(body.breaks))
         docs, slots = _assemble(front, body, laid, folios, index_doc)
         fonts = cache.fonts if cache is not None else None
         # In a worker when there are workers: the merge is the build's largest use of memory.
