@@ -195,6 +195,7 @@ manifests = st.one_of(st.text(max_size=300), yaml_like, structured)
 @example(text="title: T\nchapters:\n  - part:\n    chapters: []\n")
 @example(text="? [a]\n: b\n")
 @example(text="title: T\nchapters: [reviews/a.txt, reviews/a.txt]\npdf: {page: 1x1in, bleed: 99in}\n")
+@example(text='chapters:\n- "\\0"')  # the long profile found it: a NUL in a path (ValueError from resolve)
 def test_manifest_loader_never_raises(project: Path, text: str) -> None:
     (project / "anthology.yaml").write_text(text, encoding="utf-8")
     diags = Diagnostics()
@@ -204,6 +205,7 @@ def test_manifest_loader_never_raises(project: Path, text: str) -> None:
 
 @given(text=manifests)
 @example(text="title: T\nchapters: [reviews/a.txt]\n")
+@example(text='title: T\nchapters:\n- "\\0"')
 def test_load_book_never_raises(project: Path, text: str) -> None:
     (project / "anthology.yaml").write_text(text, encoding="utf-8")
     book, diags = load_book(project)

@@ -516,6 +516,8 @@ MANIFEST_CASES = [
     Case("manifest-chapter-absolute-path", setup=absolute_chapter,
          expect=(r"anthology\.yaml:3:5: error: '/.*/secret\.txt' is absolute: paths are relative to anthology\.yaml",),
          check=no_secret),
+    Case("manifest-chapter-path-with-nul", {"anthology.yaml": manifest('"reviews/a\\0.txt"')},
+         expect=(r"anthology\.yaml:3:5: error: 'reviews/a\\x00\.txt' contains a NUL character: remove it",)),
     Case("manifest-chapter-symlink-out", {"anthology.yaml": manifest("reviews/link.txt")},
          setup=link("reviews/link.txt", "secret.txt"),
          expect=(r"anthology\.yaml:3:5: error: 'reviews/link\.txt' points outside the project",), check=no_secret),

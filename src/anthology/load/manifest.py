@@ -120,8 +120,13 @@ def resolve_inside(root: Path, source: str) -> tuple[Path | None, str]:
         return None, "empty path"
     if source.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:[\\/]", source) or "://" in source:
         return None, f"'{source}' is absolute: paths are relative to {MANIFEST_NAME}"
+    if "\x00" in source:
+        return None, f"{source!r} contains a NUL character: remove it"
     real_root = root.resolve()
-    target = (root / source).resolve()
+    try:
+        target = (root / source).resolve()
+    except (OSError, ValueError) as exc:
+        return None, f"{source!r} is not a usable path ({exc})"
     if target != real_root and real_root not in target.parents:
         return None, f"'{source}' points outside the project"
     return target, ""

@@ -69,7 +69,10 @@ def _refusal(url: str, root: Path) -> str:
         return "a data: URL is not read: save the file in the project, e.g. in assets/, and link it"
     if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
         return "remote files are not fetched: download it into the project, e.g. into assets/, and link it"
-    path = Path(url2pathname(unquote(parts.path))).resolve()
+    try:
+        path = Path(url2pathname(unquote(parts.path))).resolve()
+    except (OSError, ValueError):  # a NUL byte (%00), a name too long: nothing the fetcher would read
+        return "not a usable file name: link a file of the project by its relative path"
     real_root = root.resolve()
     if path != real_root and real_root not in path.parents:
         return "outside the project: copy the file into the project, e.g. into assets/, and link it by a relative path"
