@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint clean ace
+.PHONY: demo test lint clean ace fuzz
 
 demo: $(VENV)/.installed
 	$(BIN)/anthology build .
@@ -13,6 +13,11 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests
 	$(BIN)/pytest -q
+
+# A longer fuzzing campaign than CI's (random seeds, 5,000 examples a test; more with
+# HYPOTHESIS_EXAMPLES=N). What it finds is kept in .hypothesis/ for the next run.
+fuzz: $(VENV)/.installed-test
+	HYPOTHESIS_PROFILE=long $(BIN)/pytest -q tests/test_fuzz.py
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests
