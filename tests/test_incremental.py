@@ -289,3 +289,28 @@ def test_with_kdps_gutter_an_epub_alone_is_the_epub_of_the_full_build(tmp_path: 
     full = _build(root, tmp_path / "full", cache=False)
     alone = _build(root, tmp_path / "alone", cache=False, pdf=False)
     assert alone.outputs["epub"].read_bytes() == full.outputs["epub"].read_bytes()
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_chapter_past_the_layout_time_limit_stops_the_build(tmp_path: Path, workers: int) -> None:
+    """limits.layout_seconds: a chapter that takes too long is named, whether it was laid out in
+    this process (an alarm) or in a worker (the worker is stopped)."""
+    import time
+
+    from anthology import AnthologyError
+
+    root = _project(tmp_path / "book", chapters=2)
+    (root / "reviews" / "slow.md").write_text(
+        "# Slow\n\nDirector: Ann Director\n\n" + "".join(f"- item {n} of a long filmography\n" for n in range(4000)),
+        encoding="utf-8")
+    manifest = root / "anthology.yaml"
+    text = manifest.read_text(encoding="utf-8").replace("chapters:\n", "chapters:\n  - reviews/slow.md\n", 1)
+    manifest.write_text(text + "limits:\n  layout_seconds: 1\n", encoding="utf-8")
+    started = time.monotonic()
+    with pytest.raises(AnthologyError) as caught:
+        _build(root, tmp_path / "out", cache=False, workers=workers)
+    assert time.monotonic() - started < 30
+    [error] = caught.value.diagnostics
+    assert (error.file, error.code) == ("reviews/slow.md", "layout-time"), error
+    assert "took more than 1 s" in error.message and "layout_seconds" in error.message
+    assert not (tmp_path / "out").exists()

@@ -60,6 +60,12 @@ class Limits:
         "Largest image (width × height) a chapter or the cover may embed: 10,000 × 10,000. A "
         "full-page picture at 300 dpi needs a tenth of that. Larger images are left out with a "
         "warning (a cover is an error).")
+    layout_seconds: int = _limit(
+        300, 3600, "seconds",
+        "Longest time one chapter (or the index, or the front matter) may take to lay out. A "
+        "chapter of a real book takes well under a second; past the limit the build stops with "
+        "the chapter's name instead of running on. Checked when chapters are laid out in worker "
+        "processes (the default on more than one core) or in the command line's main thread.")
     resource_megabytes: int = _limit(
         64, 64, "MB",
         "Largest file the renderer reads for a stylesheet, font or image it is asked for. Fixed: "

@@ -14,13 +14,44 @@ import multiprocessing.pool
 import os
 import signal
 import sys
-from collections.abc import Callable, Sequence
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from multiprocessing.pool import AsyncResult
 from typing import TypeVar
 
 from .cache import LayoutCache
 from .layout import Job, LaidOut, lay_out, prepare
 
 Tick = Callable[[int, int], None]  # (jobs done, jobs in all)
+
+
+class LayoutTimeout(Exception):
+    """Job ``index`` of a batch took longer than the layout time limit."""
+
+    def __init__(self, job: Job, seconds: float) -> None:
+        super().__init__(f"{job.kind} took more than {seconds:.0f} s")
+        self.job = job
+        self.seconds = seconds
+
+
+@contextlib.contextmanager
+def _alarm(seconds: float, job: Job) -> Iterator[None]:
+    """Stop a job laid out in this process after ``seconds`` (main thread only: signals)."""
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expired(signum: int, frame: object) -> None:
+        raise LayoutTimeout(job, seconds)
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 T = TypeVar("T")
 
 
@@ -48,16 +79,13 @@ def _worker_start(parent: int) -> None:
 _PR_SET_PDEATHSIG = 1
 
 
-def _lay_out_numbered(task: tuple[int, Job, frozenset[str]]) -> tuple[int, LaidOut]:
-    n, job, known = task
-    return n, lay_out(job, known)
-
-
 class Runner:
     """Lays out batches of jobs; owns the worker processes for the length of one build."""
 
-    def __init__(self, cache: LayoutCache | None, known_fonts: frozenset[str], workers: int | None = None) -> None:
+    def __init__(self, cache: LayoutCache | None, known_fonts: frozenset[str], workers: int | None = None,
+                 time_limit: float = 0.0) -> None:
         self.cache = cache
+        self.time_limit = time_limit  # seconds per job; 0 = none
         self.known = known_fonts
         self.workers = workers if workers is not None else default_workers()
         self._pool: multiprocessing.pool.Pool | None = None
@@ -102,11 +130,11 @@ class Runner:
         if tick is not None:
             tick(done, len(jobs))
         if len(todo) > 1 and self.workers > 1:
-            tasks = [(n, jobs[n], self.known) for n in todo]
-            running = self._workers(jobs[todo[0]]).imap_unordered(_lay_out_numbered, tasks)
-            laid = ((n, result) for n, result in running)
+            pool = self._workers(jobs[todo[0]])
+            running = [(n, pool.apply_async(lay_out, (jobs[n], self.known))) for n in todo]
+            laid = self._collect(jobs, running)
         else:
-            laid = ((n, lay_out(jobs[n], self.known)) for n in todo)
+            laid = ((n, self._here(jobs[n])) for n in todo)
 
         def wait() -> list[LaidOut]:
             nonlocal done
@@ -118,6 +146,29 @@ class Runner:
             return [r for r in results if r is not None]
 
         return wait
+
+    def _here(self, job: Job) -> LaidOut:
+        with _alarm(self.time_limit, job):
+            return lay_out(job, self.known)
+
+    def _collect(self, jobs: Sequence[Job], running: list[tuple[int, AsyncResult]]) -> Iterator[tuple[int, LaidOut]]:
+        """Results in the order they finish; a job past the time limit stops the batch. The
+        limit counts from when a worker could have started the job (two at a time)."""
+        pending = dict(running)
+        started = {n: time.monotonic() for n in list(pending)[:self.workers]}
+        while pending:
+            for n, result in list(pending.items()):
+                if result.ready():
+                    del pending[n]
+                    queued = [m for m in pending if m not in started]
+                    if queued:
+                        started[queued[0]] = time.monotonic()
+                    yield n, result.get()
+                    break
+                if self.time_limit and n in started and time.monotonic() - started[n] > self.time_limit:
+                    raise LayoutTimeout(jobs[n], self.time_limit)
+            else:
+                next(iter(pending.values())).wait(0.05)
 
     def call(self, function: Callable[..., T], *args: object) -> T:
         """``function(*args)`` in a worker process when this build has workers, else here."""

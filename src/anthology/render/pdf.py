@@ -34,6 +34,7 @@ from weasyprint.text.fonts import FontConfiguration
 
 from ..errors import AnthologyError, Diagnostics
 from ..index import PeopleIndex, page_locators
+from ..limits import how_to_raise
 from ..model import Book, Chapter, Part
 from ..paper import Geometry, geometry
 from .cache import LayoutCache
@@ -43,7 +44,7 @@ from .html import THEME_DIR, USER_TEMPLATES, render, stylesheet
 from .layout import KEEP_ALL, KEEP_FOLIOS_ONLY, KEEP_NO_FOLIOS, Capture, Job, LaidOut, source_date_epoch
 from .merge import BLANK, Slot, merge
 from .pagelist import PageBreak, find_breaks
-from .parallel import Runner, Tick
+from .parallel import LayoutTimeout, Runner, Tick
 from .prepress import finish, finish_pdf
 
 FONT_DIR = Path(font_source_serif_pro.font_directory)
@@ -138,7 +139,26 @@ def render_pdf(book: Book, env: jinja2.Environment, diags: Diagnostics, when: da
     sections = [render(env, book.root, "book.html.j2", book=book, output="pdf", href=href, sections=[s], **context)
                 for s in book.sections]
     epoch = int(when.timestamp())
-    with Runner(cache, _known_fonts(), workers) as runner:
+    try:
+        return _render_pieces(book, env, diags, when, people, indexes, geo, sections, context, href, epoch,
+                              cache=cache, workers=workers, merge_pdf=merge_pdf, progress=progress,
+                              meanwhile=meanwhile)
+    except LayoutTimeout as exc:
+        owner = next((s.source for s, html in zip(book.sections, sections, strict=True)
+                      if html == exc.job.html and isinstance(s, Chapter)), "")
+        what = {"index": "the index", "front": "the front matter", "folios": "the folios"}.get(exc.job.kind, "")
+        raise AnthologyError.single(
+            owner or "anthology.yaml", 0, 0, "layout-time",
+            f"laying out {'this chapter' if owner else what or 'a part divider'} took more than "
+            f"{exc.seconds:.0f} s and was stopped: {how_to_raise('layout_seconds')}") from None
+
+
+def _render_pieces(book: Book, env: jinja2.Environment, diags: Diagnostics, when: datetime,
+                   people: PeopleIndex | None, indexes: list[AnyIndex], geo: Geometry, sections: list[str],
+                   context: dict, href: Callable[[str], str], epoch: int, *, cache: LayoutCache | None,
+                   workers: int | None, merge_pdf: bool, progress: Tick | None,
+                   meanwhile: Callable[[tuple[PageBreak, ...]], None] | None) -> PdfResult:
+    with Runner(cache, _known_fonts(), workers, book.limits.layout_seconds) as runner:
         for _attempt in range(2):  # a second pass only when KDP's gutter changes with the page count
             setup = _Setup(book, env, geo, epoch)
             laid = runner.run([setup.job("section", html, keep=KEEP_NO_FOLIOS) for html in sections], progress)
