@@ -37,8 +37,10 @@ class LayoutTimeout(Exception):
 
 @contextlib.contextmanager
 def _alarm(seconds: float, job: Job) -> Iterator[None]:
-    """Stop a job laid out in this process after ``seconds`` (main thread only: signals)."""
-    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+    """Stop a job laid out in this process after ``seconds`` (main thread only: signals; and
+    only when the alarm is free: a caller's own timer is left alone)."""
+    if (seconds <= 0 or threading.current_thread() is not threading.main_thread()
+            or signal.getitimer(signal.ITIMER_REAL)[0] > 0):
         yield
         return
 
