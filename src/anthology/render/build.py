@@ -140,7 +140,7 @@ def build(book: Book, out_dir: Path, diags: Diagnostics, *, pdf: bool = True, ep
         ) from None
     if cache is not None:
         cache.prune()
-        result.laid_out, result.reused = cache.misses, cache.hits
+    result.laid_out, result.reused = pdf_result.laid_out, pdf_result.reused
     for path, data in rendered.items():
         kind = path.suffix.lstrip(".")
         result.outputs[kind] = path

@@ -24,10 +24,11 @@ from .cache import LayoutCache
 from .layout import Job, LaidOut, lay_out, prepare
 
 Tick = Callable[[int, int], None]  # (jobs done, jobs in all)
+T = TypeVar("T")
 
 
 class LayoutTimeout(Exception):
-    """Job ``index`` of a batch took longer than the layout time limit."""
+    """A job took longer than the layout time limit (``limits.layout_seconds``)."""
 
     def __init__(self, job: Job, seconds: float) -> None:
         super().__init__(f"{job.kind} took more than {seconds:.0f} s")
@@ -54,7 +55,6 @@ def _alarm(seconds: float, job: Job) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
-T = TypeVar("T")
 
 
 def default_workers() -> int:
@@ -91,7 +91,8 @@ class Runner:
         self.known = known_fonts
         self.workers = workers if workers is not None else default_workers()
         self._pool: multiprocessing.pool.Pool | None = None
-        self.laid_out = 0  # jobs actually laid out (not from the cache), for the summary
+        self.laid_out = 0  # jobs laid out by this build
+        self.reused = 0  # jobs taken from the cache
 
     def __enter__(self) -> Runner:
         return self
@@ -128,6 +129,7 @@ class Runner:
                 todo.append(n)
             else:
                 results[n] = cached
+                self.reused += 1
         done = len(jobs) - len(todo)
         if tick is not None:
             tick(done, len(jobs))

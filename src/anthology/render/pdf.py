@@ -76,6 +76,8 @@ class PdfResult:
     data: bytes
     pages: int
     breaks: tuple[PageBreak, ...] = ()  # where each page of the body begins, for the EPUB
+    laid_out: int = 0  # documents laid out by this build
+    reused: int = 0  # documents taken from the layout cache
 
 
 def font_css() -> str:
@@ -169,7 +171,7 @@ def _render_pieces(book: Book, env: jinja2.Environment, diags: Diagnostics, when
             if not merge_pdf and final:
                 if meanwhile is not None:
                     meanwhile(tuple(body.breaks))
-                return PdfResult(b"", body.pages, tuple(body.breaks))
+                return PdfResult(b"", body.pages, tuple(body.breaks), runner.laid_out, runner.reused)
             page_of = dict(body.page_of)
             folio_jobs = [setup.job("folios", html, first_page=first, keep=KEEP_FOLIOS_ONLY, extra=_FOLIO_CSS)
                           for first, html in body.folio_documents()]
@@ -201,7 +203,7 @@ def _render_pieces(book: Book, env: jinja2.Environment, diags: Diagnostics, when
                 break
             geo = wanted
         if not merge_pdf:
-            return PdfResult(b"", body.pages, tuple(body.breaks))
+            return PdfResult(b"", body.pages, tuple(body.breaks), runner.laid_out, runner.reused)
         docs, slots = _assemble(front, body, laid, folios, index_doc)
         fonts = cache.fonts if cache is not None else None
         # In a worker when there are workers: the merge is the build's largest use of memory.
@@ -220,7 +222,7 @@ def _render_pieces(book: Book, env: jinja2.Environment, diags: Diagnostics, when
         refused.update({url: "templates" for url in doc.refused if url not in refused})
     for url, owner in refused.items():
         diags.warning(owner, 0, 0, "resource-refused", f"not read: {url} (outside the project or remote)")
-    return PdfResult(data, len(slots), tuple(body.breaks))
+    return PdfResult(data, len(slots), tuple(body.breaks), runner.laid_out, runner.reused)
 
 
 _FOLIO_CSS = "@page { background: transparent !important; } html, body { background: transparent !important; }"
@@ -392,7 +394,7 @@ def _render_single(book: Book, env: jinja2.Environment, diags: Diagnostics, when
         name = url.rsplit("/", 1)[-1]
         owner = next((c.source for c in book.chapters if name and name in c.body_html), "templates")
         diags.warning(owner, 0, 0, "resource-refused", f"not read: {url} (outside the project or remote)")
-    return PdfResult(data, len(pages), tuple(breaks))
+    return PdfResult(data, len(pages), tuple(breaks), laid_out=4 if indexes else 3)  # blank, body, [index], front
 
 
 @dataclass(frozen=True, slots=True)
