@@ -2,11 +2,13 @@
 
 An entry is one laid-out document (render/layout.py), stored under the SHA-256 of everything
 its layout depends on: the tool's and WeasyPrint's versions, the complete HTML, every
-stylesheet's text (theme, user overrides, page geometry, font files by path), the first
-page number, which margin boxes were kept. Files read *during* layout (images, anything a
-user stylesheet points at) are recorded with their own SHA-256 and re-hashed on every
-lookup: an entry whose files changed is a miss. So an entry can be reused only for the very
-same input, and a stale book cannot come out of the cache.
+stylesheet's text (theme, user overrides, page geometry, font files by path), the theme's
+font files by content, the first page number, which margin boxes were kept. Project files
+read during layout or by a stylesheet (images, fonts, imports) are recorded with their own
+SHA-256, or as absent, and re-hashed on every lookup: an entry whose files changed is a
+miss. System fonts that fontconfig substitutes for characters no bundled font has are not
+tracked: after installing or removing such fonts, build once with --no-cache. Otherwise an
+entry is reused only for the very same input, and a stale book cannot come out of the cache.
 
 Entries are a PDF and a JSON file (no pickle: a project folder may come from anyone, and
 loading the cache must not run code). A damaged entry is a miss. After a successful build
@@ -31,7 +33,7 @@ from .cachedir import cache_dir
 from .layout import FontUse, Job, LaidOut, current_sha256
 from .pagelist import PageBreak
 
-FORMAT = "layout-2"  # bump when LaidOut or the way jobs are laid out changes
+FORMAT = "layout-3"  # bump when LaidOut or the way jobs are laid out changes
 SALT = f"{FORMAT} anthology {__version__} weasyprint {weasyprint.__version__}"
 
 

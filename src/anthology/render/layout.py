@@ -50,11 +50,12 @@ class Job:
     keep: str = KEEP_ALL
     pdf_options: tuple[tuple[str, object], ...] = ()  # extra write_pdf options (identifier, variant)
     when: int = 0  # SOURCE_DATE_EPOCH for fontTools' subsets
+    fonts: str = ""  # what the theme's font files are (their SHA-256s): a font package update is new input
 
     def key(self, salt: str) -> str:
         digest = hashlib.sha256()
         for part in (salt, self.kind, self.html, *self.sheets, self.base, *self.roots, str(self.first_page),
-                     self.keep, repr(self.pdf_options), str(self.when)):
+                     self.keep, repr(self.pdf_options), str(self.when), self.fonts):
             digest.update(part.encode("utf-8", "surrogatepass"))
             digest.update(b"\0")
         return digest.hexdigest()

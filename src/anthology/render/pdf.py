@@ -244,7 +244,7 @@ class _Setup:
     def job(self, kind: str, html: str, *, first_page: int = 1, keep: str = KEEP_ALL, extra: str = "",
             pdf_options: tuple[tuple[str, object], ...] = ()) -> Job:
         return Job(kind, html, (*self.sheets, extra) if extra else self.sheets, self.base, self.roots,
-                   first_page, keep, pdf_options, self.epoch)
+                   first_page, keep, pdf_options, self.epoch, " ".join(sorted(_font_files())))
 
 
 class _Body:
