@@ -18,6 +18,7 @@ from anthology import Diagnostics, load_book
 from anthology.render.build import BuildResult
 from anthology.render.build import build as render_book
 from anthology.render.cachedir import CACHE_DIR, ENVIRONMENT
+from anthology.render.layout import Job, LaidOut, lay_out
 
 REVIEW = ("Title: {title}\nDirector: Ann Director\nStarring: Bob Actor, Cy Actor\n"
           "{body}\n\nBob Actor is in every scene; Cy Actor in the second half.\n")
@@ -313,4 +314,29 @@ def test_a_chapter_past_the_layout_time_limit_stops_the_build(tmp_path: Path, wo
     [error] = caught.value.diagnostics
     assert (error.file, error.code) == ("reviews/slow.md", "layout-time"), error
     assert "took more than 1 s" in error.message and "layout_seconds" in error.message
+    assert not (tmp_path / "out").exists()
+
+
+def _failing_lay_out(job: Job, known: frozenset[str] = frozenset()) -> LaidOut:
+    """lay_out, failing on one chapter (module level: workers receive it by name)."""
+    if job.kind == "section" and "Film 1" in job.html:
+        raise RuntimeError("the layout engine gave up")
+    return lay_out(job, known)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_layout_engine_failure_is_named_not_a_traceback(tmp_path: Path, workers: int,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should WeasyPrint raise on some chapter (a bug of its own, an input no limit foresaw),
+    the build stops with that chapter's name, in this process as in a worker."""
+    from anthology import AnthologyError
+    from anthology.render import parallel
+
+    monkeypatch.setattr(parallel, "lay_out", _failing_lay_out)
+    root = _project(tmp_path / "book", chapters=3)
+    with pytest.raises(AnthologyError) as caught:
+        _build(root, tmp_path / "out", cache=False, workers=workers)
+    [error] = caught.value.diagnostics
+    assert (error.file, error.code) == ("reviews/r1.txt", "layout-failed"), error
+    assert "RuntimeError: the layout engine gave up" in error.message
     assert not (tmp_path / "out").exists()

@@ -36,6 +36,15 @@ class LayoutTimeout(Exception):
         self.seconds = seconds
 
 
+class LayoutFailed(Exception):
+    """WeasyPrint raised while laying out a job (in this process or in a worker)."""
+
+    def __init__(self, job: Job, error: BaseException) -> None:
+        super().__init__(f"{type(error).__name__}: {error}")
+        self.job = job
+        self.error = error
+
+
 @contextlib.contextmanager
 def _alarm(seconds: float, job: Job) -> Iterator[None]:
     """Stop a job laid out in this process after ``seconds`` (main thread only: signals; and
@@ -153,7 +162,12 @@ class Runner:
 
     def _here(self, job: Job) -> LaidOut:
         with _alarm(self.time_limit, job):
-            return lay_out(job, self.known)
+            try:
+                return lay_out(job, self.known)
+            except (LayoutTimeout, KeyboardInterrupt, MemoryError):
+                raise
+            except Exception as exc:  # a layout engine's failure on this input: named, not a traceback
+                raise LayoutFailed(job, exc) from exc
 
     def _collect(self, jobs: Sequence[Job], running: list[tuple[int, AsyncResult]]) -> Iterator[tuple[int, LaidOut]]:
         """Results in the order they finish; a job past the time limit stops the batch. The
@@ -167,7 +181,13 @@ class Runner:
                     queued = [m for m in pending if m not in started]
                     if queued:
                         started[queued[0]] = time.monotonic()
-                    yield n, result.get()
+                    try:
+                        laid = result.get()
+                    except MemoryError:
+                        raise
+                    except Exception as exc:
+                        raise LayoutFailed(jobs[n], exc) from exc
+                    yield n, laid
                     break
                 if self.time_limit and n in started and time.monotonic() - started[n] > self.time_limit:
                     raise LayoutTimeout(jobs[n], self.time_limit)

@@ -44,7 +44,7 @@ from .html import THEME_DIR, USER_TEMPLATES, render, stylesheet
 from .layout import KEEP_ALL, KEEP_FOLIOS_ONLY, KEEP_NO_FOLIOS, Capture, Job, LaidOut, source_date_epoch
 from .merge import BLANK, Slot, merge
 from .pagelist import PageBreak, find_breaks
-from .parallel import LayoutTimeout, Runner, Tick
+from .parallel import LayoutFailed, LayoutTimeout, Runner, Tick
 from .prepress import finish, finish_pdf
 
 FONT_DIR = Path(font_source_serif_pro.font_directory)
@@ -145,14 +145,20 @@ def render_pdf(book: Book, env: jinja2.Environment, diags: Diagnostics, when: da
         return _render_pieces(book, env, diags, when, people, indexes, geo, sections, context, href, epoch,
                               cache=cache, workers=workers, merge_pdf=merge_pdf, progress=progress,
                               meanwhile=meanwhile)
-    except LayoutTimeout as exc:
+    except (LayoutTimeout, LayoutFailed) as exc:
         owner = next((s.source for s, html in zip(book.sections, sections, strict=True)
                       if html == exc.job.html and isinstance(s, Chapter)), "")
-        what = {"index": "the index", "front": "the front matter", "folios": "the folios"}.get(exc.job.kind, "")
+        what = "this chapter" if owner else {"index": "the index", "front": "the front matter",
+                                              "folios": "the folios"}.get(exc.job.kind, "a part divider")
+        if isinstance(exc, LayoutTimeout):
+            raise AnthologyError.single(
+                owner or "anthology.yaml", 0, 0, "layout-time",
+                f"laying out {what} took more than {exc.seconds:.0f} s and was stopped: "
+                f"{how_to_raise('layout_seconds')}") from None
         raise AnthologyError.single(
-            owner or "anthology.yaml", 0, 0, "layout-time",
-            f"laying out {'this chapter' if owner else what or 'a part divider'} took more than "
-            f"{exc.seconds:.0f} s and was stopped: {how_to_raise('layout_seconds')}") from None
+            owner or "templates", 0, 0, "layout-failed",
+            f"WeasyPrint could not lay out {what} ({exc}): simplify its markup (the previous book is "
+            "untouched); if the review is ordinary, please report it") from None
 
 
 def _render_pieces(book: Book, env: jinja2.Environment, diags: Diagnostics, when: datetime,
