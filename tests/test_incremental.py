@@ -340,3 +340,20 @@ def test_a_layout_engine_failure_is_named_not_a_traceback(tmp_path: Path, worker
     assert (error.file, error.code) == ("reviews/r1.txt", "layout-failed"), error
     assert "RuntimeError: the layout engine gave up" in error.message
     assert not (tmp_path / "out").exists()
+
+
+def test_a_swallowed_time_limit_is_still_reported() -> None:
+    """The alarm's exception may land where Python swallows it (a garbage-collector callback
+    did so in CI): the job then runs to its end, and the limit is reported after it."""
+    import time
+
+    from anthology.render.parallel import LayoutTimeout, _alarm
+
+    job = Job("section", "<p>x</p>", (), "file:///", ())
+    with pytest.raises(LayoutTimeout), _alarm(0.2, job):
+        deadline = time.monotonic() + 0.6
+        while time.monotonic() < deadline:
+            try:
+                time.sleep(0.01)
+            except LayoutTimeout:
+                pass  # swallowed, as in a gc callback

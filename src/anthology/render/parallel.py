@@ -48,14 +48,19 @@ class LayoutFailed(Exception):
 @contextlib.contextmanager
 def _alarm(seconds: float, job: Job) -> Iterator[None]:
     """Stop a job laid out in this process after ``seconds`` (main thread only: signals; and
-    only when the alarm is free: a caller's own timer is left alone)."""
+    only when the alarm is free: a caller's own timer is left alone). The alarm's exception
+    can land where Python swallows it (a garbage-collector callback): then the job runs to
+    its end and the time limit is reported after it."""
     if (seconds <= 0 or threading.current_thread() is not threading.main_thread()
             or signal.getitimer(signal.ITIMER_REAL)[0] > 0):
         yield
         return
+    fired: list[bool] = []
 
     def expired(signum: int, frame: object) -> None:
-        raise LayoutTimeout(job, seconds)
+        if not fired:
+            fired.append(True)
+            raise LayoutTimeout(job, seconds)
 
     previous = signal.signal(signal.SIGALRM, expired)
     signal.setitimer(signal.ITIMER_REAL, seconds)
@@ -64,6 +69,8 @@ def _alarm(seconds: float, job: Job) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+    if fired:
+        raise LayoutTimeout(job, seconds)
 
 
 def default_workers() -> int:
