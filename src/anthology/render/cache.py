@@ -44,8 +44,6 @@ class LayoutCache:
         self.fonts = cache_dir(project) / "fonts"
         self.used: set[str] = set()
         self.used_fonts: set[str] = set()  # font subsets (render/merge.py) this build used
-        self.hits = 0
-        self.misses = 0
 
     def key(self, job: Job) -> str:
         return job.key(SALT)
@@ -61,10 +59,8 @@ class LayoutCache:
             if not all(current_sha256(url, self.project) == digest for url, digest in result.read):
                 raise ValueError("a file it read has changed")
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            self.misses += 1
             return None
         self.used.add(key)
-        self.hits += 1
         with contextlib.suppress(OSError):
             os.utime(self.folder / f"{key}.json")  # recently used: kept by prune()
         return result
