@@ -279,7 +279,7 @@ def lay_out(job: Job, known_fonts: frozenset[str] = frozenset()) -> LaidOut:
                 page_type = page._page_box.page_type
                 names.append(page_type.name or "")
                 blank.append(bool(page_type.blank))
-            breaks, trailing = _breaks(pages)
+            breaks = find_breaks(pages, 1)  # pages at the end with no text get no break: counted in ``trailing``
             _keep_cross_links(pages)
             for page in pages:
                 _filter_margin_boxes(page._page_box, job.keep)
@@ -290,15 +290,9 @@ def lay_out(job: Job, known_fonts: frozenset[str] = frozenset()) -> LaidOut:
     read = tuple(sorted({**styles.sheet_reads(job.sheets), **styles.fetcher.read}.items()))
     return LaidOut(
         pdf=data, pages=len(pages), anchors=tuple(anchors), bookmarks=tuple(bookmarks), page_names=tuple(names),
-        blank=tuple(blank), breaks=tuple(breaks), trailing=trailing, fonts=fonts,
+        blank=tuple(blank), breaks=tuple(breaks), trailing=len(pages) - len(breaks), fonts=fonts,
         messages=tuple(capture.messages), refused=tuple(styles.fetcher.refused[refused_before:]), read=read,
     )
-
-
-def _breaks(pages: list) -> tuple[list[PageBreak], int]:
-    """Where each page begins; pages at the end with no text are counted, not placed."""
-    breaks = find_breaks(pages, 1)
-    return breaks, len(pages) - len(breaks)
 
 
 def _keep_cross_links(pages: list) -> None:

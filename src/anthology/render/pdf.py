@@ -93,6 +93,30 @@ def font_css() -> str:
 _NOTDEF = re.compile(r'unsupported by fonts: "(.+)" \((U\+[0-9A-F]+)\)')
 
 
+def _stylesheets(book: Book, env: jinja2.Environment, geo: Geometry) -> tuple[str, str, str]:
+    """The PDF's stylesheets in cascade order: fonts, colour profile and page geometry, then
+    the theme's (or the project's) common.css and print.css."""
+    profile = ""
+    if book.pdf.get("output_profile"):  # PDF/X: the printer's CMYK profile is the output intent
+        url = (book.root / str(book.pdf["output_profile"])).resolve().as_uri()
+        profile = f'@color-profile device-cmyk {{ src: url("{url}"); }}\n'
+    return font_css() + profile + geo.css(), stylesheet(env, "common.css"), stylesheet(env, "print.css")
+
+
+def _front_html(env: jinja2.Environment, book: Book, when: datetime, page_of: dict[str, int],
+                context: dict) -> str:
+    """The front matter, its contents numbered from where each anchor landed."""
+    return render(
+        env, book.root, "front_matter.html.j2", book=book, output="pdf", href=_href,
+        page=partial(_page_number, page_of), meta={"modified": when.strftime("%Y-%m-%dT%H:%M:%SZ")},
+        toc_title=book.epub.get("toc_title", "Contents"), **context,
+    )
+
+
+def _href(target: str) -> str:
+    return f"#{target}"
+
+
 class _Layout:
     """WeasyPrint with our stylesheets, fonts and confined fetcher, for one geometry."""
 
@@ -100,11 +124,7 @@ class _Layout:
         self.fetcher = ConfinedFetcher([book.root, THEME_DIR, *FONT_ROOTS])
         self.base = book.root.resolve().as_uri() + "/"
         self.fonts = FontConfiguration()
-        profile = ""
-        if book.pdf.get("output_profile"):  # PDF/X: the printer's CMYK profile is the output intent
-            url = (book.root / str(book.pdf["output_profile"])).resolve().as_uri()
-            profile = f'@color-profile device-cmyk {{ src: url("{url}"); }}\n'
-        self.sheets = [font_css() + profile + geo.css(), stylesheet(env, "common.css"), stylesheet(env, "print.css")]
+        self.sheets = _stylesheets(book, env, geo)
 
     def __call__(self, source: str, first_page: int = 1) -> Document:
         extra = f"@page :first {{ counter-reset: page {first_page} }}" if first_page != 1 else ""
@@ -137,7 +157,7 @@ def render_pdf(book: Book, env: jinja2.Environment, diags: Diagnostics, when: da
         return _render_single(book, env, diags, when, geo, people, indexes)
     indexes = indexes or []
     context = template_context(book, people, indexes, lambda entry_id: f"#{entry_id}")
-    href = lambda target: f"#{target}"  # noqa: E731
+    href = _href
     sections = [render(env, book.root, "book.html.j2", book=book, output="pdf", href=href, sections=[s], **context)
                 for s in book.sections]
     epoch = int(when.timestamp())
@@ -194,12 +214,7 @@ def _render_pieces(book: Book, env: jinja2.Environment, diags: Diagnostics, when
             folios, index_doc = done[:len(folio_jobs)], (done[-1] if index_job else None)
             if index_doc is not None:
                 page_of.update(_numbered(index_doc, index_start))
-            front_html = render(
-                env, book.root, "front_matter.html.j2", book=book, output="pdf", href=href,
-                page=partial(_page_number, page_of),
-                meta={"modified": when.strftime("%Y-%m-%dT%H:%M:%SZ")},
-                toc_title=book.epub.get("toc_title", "Contents"), **context,
-            )
+            front_html = _front_html(env, book, when, page_of, context)
             identifier = (("pdf_identifier", _identifier(book)),)
             front = runner.run([setup.job("front", front_html, pdf_options=identifier)])[0]
             front_count = front.pages + front.pages % 2
@@ -238,11 +253,7 @@ class _Setup:
     """What every layout job of one build shares: stylesheets, base URL, allowed folders."""
 
     def __init__(self, book: Book, env: jinja2.Environment, geo: Geometry, epoch: int) -> None:
-        profile = ""
-        if book.pdf.get("output_profile"):  # PDF/X: the printer's CMYK profile is the output intent
-            url = (book.root / str(book.pdf["output_profile"])).resolve().as_uri()
-            profile = f'@color-profile device-cmyk {{ src: url("{url}"); }}\n'
-        self.sheets = (font_css() + profile + geo.css(), stylesheet(env, "common.css"), stylesheet(env, "print.css"))
+        self.sheets = _stylesheets(book, env, geo)
         self.base = book.root.resolve().as_uri() + "/"
         self.roots = tuple(str(r) for r in [book.root.resolve(), THEME_DIR, *FONT_ROOTS])
         self.epoch = epoch
@@ -363,16 +374,10 @@ def _render_single(book: Book, env: jinja2.Environment, diags: Diagnostics, when
     merged by WeasyPrint itself (the path for tagged PDF standards)."""
     indexes = indexes or []
     context = template_context(book, people, indexes, lambda entry_id: f"#{entry_id}")
-    href = lambda target: f"#{target}"  # noqa: E731
+    href = _href
     body_html = render(env, book.root, "book.html.j2", book=book, output="pdf", href=href, **context)
 
-    def front_html(numbers: dict[str, int]) -> str:
-        return render(
-            env, book.root, "front_matter.html.j2", book=book, output="pdf", href=href,
-            page=lambda target: str(numbers.get(target, 999)),
-            meta={"modified": when.strftime("%Y-%m-%dT%H:%M:%SZ")},
-            toc_title=book.epub.get("toc_title", "Contents"), **context,
-        )
+    front_html = partial(_front_html, env, book, when, context=context)
 
     logger = logging.getLogger("weasyprint")
     capture = Capture()
