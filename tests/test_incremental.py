@@ -7,6 +7,7 @@ that differs from a fresh one, whatever was edited.
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -356,3 +357,37 @@ def test_a_swallowed_time_limit_is_still_reported() -> None:
         while time.monotonic() < deadline:
             with contextlib.suppress(LayoutTimeout):  # swallowed, as in a gc callback
                 time.sleep(0.01)
+
+
+@pytest.mark.parametrize(("indexes", "fronts"), [("", 1), ("indexes: [people, films]\n", 2)])
+def test_the_front_matter_is_laid_out_alongside_the_indexes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                            indexes: str, fronts: int) -> None:
+    """The contents need the indexes' page numbers; the front matter is laid out with the
+    indexes, the first one guessed on the recto after the body, and laid out again only when
+    the contents come out different (here: a second index, whose page the guess cannot know).
+    Either way the book is the same as a build without any guess: the contents' numbers are
+    checked against the pages in test_index and test_print."""
+    from anthology.render import parallel
+
+    kinds: list[str] = []
+    real = parallel.lay_out
+
+    def counting(job: Job, *args: object) -> LaidOut:
+        kinds.append(job.kind)
+        return real(job, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(parallel, "lay_out", counting)
+    root = _project(tmp_path / "book")
+    manifest = root / "anthology.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8") + indexes, encoding="utf-8")
+    result = _build(root, tmp_path / "out", cache=False, workers=1)
+    assert kinds.count("front") == fronts, kinds
+    assert kinds.count("index") == 1
+    outline = pdf_outline(result.outputs["pdf"])
+    labels = pdf_page_labels(result.outputs["pdf"])
+    pages = [" ".join(text.split()) for text in pdf_pages_text(result.outputs["pdf"])]
+    toc = next(text for text in pages if text.startswith("Contents"))
+    listed = [(title, labels[page - 1]) for _depth, title, page in outline if title.startswith("Index of")]
+    assert len(listed) == fronts
+    for title, label in listed:
+        assert re.search(re.escape(title) + r"[ .]+" + label + r"\b", toc), (title, label, toc)

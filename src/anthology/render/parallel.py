@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from multiprocessing.pool import AsyncResult
 from typing import TypeVar
 
@@ -201,11 +202,12 @@ class Runner:
             else:
                 next(iter(pending.values())).wait(0.05)
 
-    def call(self, function: Callable[..., T], *args: object) -> T:
-        """``function(*args)`` in a worker process when this build has workers, else here."""
+    def start_call(self, function: Callable[..., T], *args: object) -> Callable[[], T]:
+        """Start ``function(*args)`` in a worker process when this build has workers; the
+        returned function waits for its result (without workers, it runs it then, here)."""
         if self.workers > 1:
-            return self._workers(None).apply(function, args)
-        return function(*args)
+            return self._workers(None).apply_async(function, args).get
+        return partial(function, *args)
 
     def _keep(self, job: Job, result: LaidOut) -> LaidOut:
         self.laid_out += 1

@@ -145,8 +145,8 @@ def render_pdf(book: Book, env: jinja2.Environment, diags: Diagnostics, when: da
     reused from ``cache`` when its input has not changed; then the folios, the indexes and
     the front matter, which depend on page numbers; then the merge (render/merge.py).
     ``merge_pdf=False`` stops after the sections: enough for the EPUB's page-list.
-    ``meanwhile(breaks)`` is called once the sections are laid out, while the workers lay
-    out the folios and the indexes (the EPUB is made then).
+    ``meanwhile(breaks)`` is called once the page breaks are final, while a worker merges
+    the PDF (the EPUB is made then).
     A PDF standard (PDF/A, PDF/UA, PDF/X) needs one tagged document: that book is laid out
     in a single pass, as is a book whose templates/ overrides book.html.j2.
     """
@@ -193,8 +193,7 @@ def _render_pieces(book: Book, env: jinja2.Environment, diags: Diagnostics, when
             body = _Body(book.sections, laid)
             # With KDP's gutter the page count may change the layout: the EPUB's page-list
             # waits for the final pass, and an EPUB alone needs the whole book's page count.
-            final = not geo.kdp_gutter
-            if not merge_pdf and final:
+            if not merge_pdf and not geo.kdp_gutter:
                 if meanwhile is not None:
                     meanwhile(tuple(body.breaks))
                 return PdfResult(b"", body.pages, tuple(body.breaks), runner.laid_out, runner.reused)
@@ -203,20 +202,24 @@ def _render_pieces(book: Book, env: jinja2.Environment, diags: Diagnostics, when
                           for first, html in body.folio_documents()]
             index_start = body.pages + 1 + body.pages % 2  # the indexes open on a recto
             index_job = None
+            identifier = (("pdf_identifier", _identifier(book)),)
             if indexes:
                 views = [index_view(ix, partial(page_locators, page_of=page_of)) for ix in indexes]
                 index_job = setup.job("index", render(env, book.root, "index_document.html.j2", book=book,
                                                       output="pdf", href=href, indexes=views), first_page=index_start)
-            waiting = runner.start([*folio_jobs, *([index_job] if index_job else [])])
-            if meanwhile is not None and final:
-                meanwhile(tuple(body.breaks))
-            done = waiting()
-            folios, index_doc = done[:len(folio_jobs)], (done[-1] if index_job else None)
+            # The front matter's contents need the indexes' pages: it is laid out alongside them
+            # with the first index on its first page, and again only if the real numbers differ.
+            guess = {**page_of, indexes[0].id: index_start} if indexes else page_of
+            guessed_html = _front_html(env, book, when, guess, context)
+            jobs = [*folio_jobs, *([index_job] if index_job else []),
+                    setup.job("front", guessed_html, pdf_options=identifier)]
+            done = runner.run(jobs)
+            folios, index_doc = done[:len(folio_jobs)], (done[len(folio_jobs)] if index_job else None)
             if index_doc is not None:
                 page_of.update(_numbered(index_doc, index_start))
             front_html = _front_html(env, book, when, page_of, context)
-            identifier = (("pdf_identifier", _identifier(book)),)
-            front = runner.run([setup.job("front", front_html, pdf_options=identifier)])[0]
+            front = done[-1] if front_html == guessed_html else runner.run(
+                [setup.job("front", front_html, pdf_options=identifier)])[0]
             front_count = front.pages + front.pages % 2
             total = front_count + body.pages + (index_start - 1 - body.pages) + (index_doc.pages if index_doc else 0)
             wanted = geo.with_pages(total)
@@ -227,9 +230,13 @@ def _render_pieces(book: Book, env: jinja2.Environment, diags: Diagnostics, when
             return PdfResult(b"", body.pages, tuple(body.breaks), runner.laid_out, runner.reused)
         docs, slots = _assemble(front, body, laid, folios, index_doc)
         fonts = cache.fonts if cache is not None else None
-        # In a worker when there are workers: the merge is the build's largest use of memory.
-        data, used_fonts = runner.call(merge, docs, slots, _font_bytes, epoch, fonts,
-                                       partial(finish_pdf, geo=geo, front_pages=front_count))
+        # In a worker when there are workers (the merge is the build's largest use of memory),
+        # while this process makes the EPUB.
+        merged = runner.start_call(merge, docs, slots, _font_bytes, epoch, fonts,
+                                   partial(finish_pdf, geo=geo, front_pages=front_count))
+        if meanwhile is not None:
+            meanwhile(tuple(body.breaks))
+        data, used_fonts = merged()
         if cache is not None:
             cache.used_fonts |= used_fonts
     if people is not None:
