@@ -10,6 +10,7 @@ chapters are later paginated.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping
@@ -24,9 +25,30 @@ from .errors import Diagnostic
 from .model import Book, Chapter
 from .names import fold, heading, normalise_caps
 
-_collator = pyuca.Collator()
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-_LETTER_WEIGHTS = {_collator.sort_key(c)[0]: c for c in LETTERS}
+SortKeys = dict[str, tuple[int, ...]]  # one index's memo: text → its collation weights
+
+
+@functools.cache
+def _collator() -> pyuca.Collator:
+    """Built on first use (reading the collation table takes 80 ms): commands that never
+    sort an index do not pay for it."""
+    return pyuca.Collator()
+
+
+@functools.cache
+def _letter_weights() -> dict[int, str]:
+    """The primary weight of each letter A-Z → that letter."""
+    return {_collator().sort_key(c)[0]: c for c in LETTERS}
+
+
+def _sort_key(text: str, memo: SortKeys | None) -> tuple[int, ...]:
+    if memo is None:
+        return _collator().sort_key(text)
+    key = memo.get(text)
+    if key is None:
+        key = memo[text] = _collator().sort_key(text)
+    return key
 
 # How a role reads after a name in the index: "Lee Je-hoon (actor)".
 ROLE_NOUNS = {
@@ -125,18 +147,20 @@ def spelling_key(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
-def collation_key(text: str) -> tuple[tuple[int, ...], ...]:
-    """Word-by-word, diacritic-aware (Unicode Collation Algorithm): 'Östlund' files under O."""
-    return tuple(_collator.sort_key(part) for part in text.split(", ", 1))
+def collation_key(text: str, memo: SortKeys | None = None) -> tuple[tuple[int, ...], ...]:
+    """Word-by-word, diacritic-aware (Unicode Collation Algorithm): 'Östlund' files under O.
+    ``memo``: keys already computed while building this index (a heading is collated for its
+    letter, its cross-references and its sort)."""
+    return tuple(_sort_key(part, memo) for part in text.split(", ", 1))
 
 
-def letter_group(text: str) -> str:
+def letter_group(text: str, memo: SortKeys | None = None) -> str:
     for ch in text:
         if ch.isalnum():
             if ch.isdigit():
                 return "#"
-            weights = _collator.sort_key(ch)
-            return _LETTER_WEIGHTS.get(weights[0], ch.upper()) if weights else ch.upper()
+            weights = _sort_key(ch, memo)
+            return _letter_weights().get(weights[0], ch.upper()) if weights else ch.upper()
     return "#"
 
 
@@ -447,12 +471,13 @@ def _entries(roster: _Roster) -> list[Entry]:
     entries: list[Entry] = []
     used: set[str] = set()
     main: dict[str, Entry] = {}
+    keys: SortKeys = {}
     for person in roster.people.values():
         if person.see or not person.locators:
             continue
         head = heading(person.name, order=person.order, sort_as=person.sort_as, country=person.country)
         entry = Entry(
-            id=_entry_id(person.name, used), name=person.name, heading=head, group=letter_group(head),
+            id=_entry_id(person.name, used), name=person.name, heading=head, group=letter_group(head, keys),
             roles=tuple(person.roles), aliases=tuple(person.aliases), locators=tuple(person.locators),
         )
         main[person.name] = entry
@@ -465,11 +490,12 @@ def _entries(roster: _Roster) -> list[Entry]:
         sources = [person.name] if person.see else [a for a in person.aliases if fold(a) != fold(person.name)]
         for alias in sources:
             head = heading(alias, order=person.order)
-            if letter_group(head) == target.group and collation_key(head)[0] == collation_key(target.heading)[0]:
+            group = letter_group(head, keys)
+            if group == target.group and collation_key(head, keys)[0] == collation_key(target.heading, keys)[0]:
                 continue  # it would sit right beside its target
-            entries.append(Entry(id=_entry_id(alias, used), name=alias, heading=head, group=letter_group(head),
+            entries.append(Entry(id=_entry_id(alias, used), name=alias, heading=head, group=group,
                                  see=target.heading, see_id=target.id))
-    entries.sort(key=lambda e: (collation_key(e.heading), e.heading))
+    entries.sort(key=lambda e: (collation_key(e.heading, keys), e.heading))
     return entries
 
 
@@ -555,12 +581,13 @@ def _simple_index(key: str, items: list[tuple[str, str, Chapter]]) -> BookIndex:
         if chapter not in chapters:
             chapters.append(chapter)
     used: set[str] = set()
+    keys: SortKeys = {}
     entries = [
-        Entry(id=_entry_id(f"{key}-{head}", used), name=names[head], heading=head, group=letter_group(head),
+        Entry(id=_entry_id(f"{key}-{head}", used), name=names[head], heading=head, group=letter_group(head, keys),
               locators=tuple(Locator(c.id, c.id, "", names[head]) for c in chapters))
         for head, chapters in by_heading.items()
     ]
-    entries.sort(key=lambda e: (collation_key(e.heading), e.heading))
+    entries.sort(key=lambda e: (collation_key(e.heading, keys), e.heading))
     return BookIndex(key, tuple(entries))
 
 

@@ -23,8 +23,8 @@ from .errors import AnthologyError, Diagnostic, Diagnostics
 from .index import build_indexes
 from .load import load_book
 from .render.build import build
+from .render.confine import ConfinedPaths
 from .render.context import template_context, with_anchors
-from .render.fetcher import ConfinedFetcher
 from .render.html import make_environment, render, stylesheet
 from .render.lock import OnWait, build_lock
 
@@ -123,7 +123,7 @@ def _error_page(diagnostics: list[Diagnostic]) -> str:
 
 
 def _handler(root: Path, state: State) -> type[BaseHTTPRequestHandler]:
-    fetcher = ConfinedFetcher([root])
+    fetcher = ConfinedPaths([root])
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, format: str, *args: object) -> None:  # the library never prints

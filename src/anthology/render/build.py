@@ -15,9 +15,9 @@ from ..load.body import IMAGE_TYPES
 from ..load.book import slugify
 from ..model import Book
 from .cache import LayoutCache
+from .confine import ConfinedPaths  # the policy alone: the EPUB reads without WeasyPrint
 from .context import with_anchors
 from .epub import render_epub
-from .fetcher import ConfinedFetcher
 from .html import make_environment
 from .output import write_all_atomic
 from .pagelist import PageBreak
@@ -51,7 +51,7 @@ def build_date(book: Book) -> datetime:
 
 def read_assets(book: Book) -> dict[str, bytes]:
     """The bytes of every image the chapters embed, read through the confined fetcher."""
-    fetcher = ConfinedFetcher([book.root])
+    fetcher = ConfinedPaths([book.root])
     assets: dict[str, bytes] = {}
     for chapter in book.chapters:
         for image in chapter.images:
@@ -66,7 +66,7 @@ def read_cover(book: Book) -> tuple[str, str, bytes] | None:
     if not book.cover:
         return None
     path = book.root / book.cover
-    if not ConfinedFetcher([book.root]).allows(path) or not path.is_file():
+    if not ConfinedPaths([book.root]).allows(path) or not path.is_file():
         return None
     return book.cover, IMAGE_TYPES[path.suffix.lower()], path.read_bytes()
 

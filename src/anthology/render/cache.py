@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -26,15 +27,21 @@ import tempfile
 import time
 from pathlib import Path
 
-import weasyprint
-
 from .. import __version__
 from .cachedir import cache_dir
-from .layout import FontUse, Job, LaidOut, current_sha256
+from .jobs import FontUse, Job, LaidOut, current_sha256
 from .pagelist import PageBreak
 
 FORMAT = "layout-3"  # bump when LaidOut or the way jobs are laid out changes
-SALT = f"{FORMAT} anthology {__version__} weasyprint {weasyprint.__version__}"
+
+
+@functools.cache
+def salt() -> str:
+    """What every key starts from. WeasyPrint's version comes from its package's metadata:
+    importing WeasyPrint to ask would cost a build that lays out nothing a third of a second."""
+    from importlib.metadata import version
+
+    return f"{FORMAT} anthology {__version__} weasyprint {version('weasyprint')}"
 
 
 class LayoutCache:
@@ -46,7 +53,7 @@ class LayoutCache:
         self.used_fonts: set[str] = set()  # font subsets (render/merge.py) this build used
 
     def key(self, job: Job) -> str:
-        return job.key(SALT)
+        return job.key(salt())
 
     def get(self, job: Job) -> LaidOut | None:
         key = self.key(job)

@@ -31,10 +31,9 @@ from types import SimpleNamespace
 
 import pikepdf
 import uharfbuzz as hb
-from weasyprint.anchors import make_page_bookmark_tree
-from weasyprint.matrix import Matrix
 
-from .layout import FontUse, LaidOut, source_date_epoch
+from .engine import Matrix, make_page_bookmark_tree
+from .jobs import FontUse, LaidOut, source_date_epoch
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,8 @@
 
 A job is laid out the same wherever it runs (render/layout.py); workers are forked from the
 build's process, so they start with WeasyPrint already imported. With one job to do, or one
-core, or ``workers=1``, the job runs here and no process is started.
+core, or ``workers=1``, the job runs here and no process is started. WeasyPrint is imported
+only when a job is not in the cache.
 """
 
 from __future__ import annotations
@@ -22,10 +23,25 @@ from multiprocessing.pool import AsyncResult
 from typing import TypeVar
 
 from .cache import LayoutCache
-from .layout import Job, LaidOut, lay_out, prepare
+from .engine import load
+from .jobs import Job, LaidOut
 
 Tick = Callable[[int, int], None]  # (jobs done, jobs in all)
 T = TypeVar("T")
+
+
+def lay_out(job: Job, known_fonts: frozenset[str] = frozenset()) -> LaidOut:
+    """render/layout.py's, imported (and WeasyPrint with it) when a job is first laid out."""
+    from . import layout
+
+    return layout.lay_out(job, known_fonts)
+
+
+def prepare(job: Job) -> None:
+    """render/layout.py's: fonts and stylesheets loaded before the workers are forked."""
+    from . import layout
+
+    layout.prepare(job)
 
 
 class LayoutTimeout(Exception):
@@ -169,6 +185,7 @@ class Runner:
         return wait
 
     def _here(self, job: Job) -> LaidOut:
+        load(f"{__package__}.layout")  # WeasyPrint imported before the job's time limit starts
         with _alarm(self.time_limit, job):
             try:
                 return lay_out(job, self.known)

@@ -29,8 +29,6 @@ import font_source_serif_pro
 import fontpkg_amiri
 import jinja2
 import noto_cjk_sans_jp_regular
-from weasyprint import CSS, HTML, Document
-from weasyprint.text.fonts import FontConfiguration
 
 from ..errors import AnthologyError, Diagnostics
 from ..index import PeopleIndex, page_locators
@@ -39,9 +37,9 @@ from ..model import Book, Chapter, Part
 from ..paper import Geometry, geometry
 from .cache import LayoutCache
 from .context import AnyIndex, index_view, template_context
-from .fetcher import ConfinedFetcher
+from .engine import CSS, HTML, ConfinedFetcher, Document, FontConfiguration
 from .html import THEME_DIR, USER_TEMPLATES, render, stylesheet
-from .layout import KEEP_ALL, KEEP_FOLIOS_ONLY, KEEP_NO_FOLIOS, Capture, Job, LaidOut, source_date_epoch
+from .jobs import KEEP_ALL, KEEP_FOLIOS_ONLY, KEEP_NO_FOLIOS, Capture, Job, LaidOut, source_date_epoch
 from .merge import BLANK, Slot, merge
 from .pagelist import PageBreak, find_breaks
 from .parallel import LayoutFailed, LayoutTimeout, Runner, Tick

@@ -1,0 +1,121 @@
+"""WeasyPrint, imported on first use and only through here.
+
+Start-up: an EPUB whose layout is all in the cache never needs WeasyPrint (a third of a
+second to import), so our modules bind the names below, which import it when first used.
+
+On Linux, WeasyPrint's import tries each library's Windows and macOS names first
+('libgobject-2.0-0', 'gobject-2.0', …). For each of those cffi asks
+``ctypes.util.find_library``, which spawns ldconfig, gcc and ld before giving up: some
+twenty processes, 150 ms. While WeasyPrint is imported here, find_library answers None
+at once: cffi raises OSError for those names, WeasyPrint tries its next one, and the Linux
+names ('libgobject-2.0.so.0', …) load directly through dlopen: the very files find_library
+would have named. Should a library load only under a name find_library finds, the import is
+done again the ordinary way. (While WeasyPrint is imported, find_library finds nothing for
+any thread: nothing of ours calls it.)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes.util
+import importlib
+import sys
+import threading
+from collections.abc import Iterator
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+_importing = threading.Lock()
+
+
+def load(module: str = "weasyprint") -> ModuleType:
+    """``module`` (WeasyPrint or a module built on it), WeasyPrint imported first if it is not yet."""
+    if "weasyprint" not in sys.modules:
+        with _importing:
+            if "weasyprint" not in sys.modules:
+                _import_weasyprint()
+    return importlib.import_module(module)
+
+
+def _import_weasyprint() -> None:
+    if sys.platform.startswith("linux"):
+        try:
+            with no_library_search():
+                importlib.import_module("weasyprint")
+            return
+        except OSError:
+            pass  # a library under a name only find_library knows: the ordinary import below
+    importlib.import_module("weasyprint")
+
+
+@contextlib.contextmanager
+def no_library_search() -> Iterator[None]:
+    """``ctypes.util.find_library`` finds nothing and spawns nothing until the block ends
+    (the original is back afterwards, whatever happens inside)."""
+    original = ctypes.util.find_library
+    ctypes.util.find_library = _not_searched
+    try:
+        yield
+    finally:
+        ctypes.util.find_library = original
+
+
+def _not_searched(name: str) -> None:
+    return None
+
+
+class Deferred:
+    """A name of WeasyPrint (or of a module built on it) that imports it when first used:
+    called, checked against with isinstance, asked for an attribute, or subclassed."""
+
+    __slots__ = ("_module", "_name")
+
+    def __init__(self, module: str, name: str) -> None:
+        self._module = module
+        self._name = name
+
+    def resolve(self) -> Any:
+        return getattr(load(self._module), self._name)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.resolve()(*args, **kwargs)
+
+    def __instancecheck__(self, instance: object) -> bool:
+        return isinstance(instance, self.resolve())
+
+    def __mro_entries__(self, bases: tuple[object, ...]) -> tuple[type, ...]:
+        return (self.resolve(),)
+
+    def __getattr__(self, attribute: str) -> Any:
+        if attribute.startswith("__"):
+            raise AttributeError(attribute)
+        return getattr(self.resolve(), attribute)
+
+    def __repr__(self) -> str:
+        return f"<{self._module}.{self._name}, imported on first use>"
+
+
+if TYPE_CHECKING:
+    from weasyprint import CSS, HTML, Document
+    from weasyprint.anchors import make_page_bookmark_tree
+    from weasyprint.matrix import Matrix
+    from weasyprint.text.fonts import FontConfiguration, get_hb_object_data
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    from .fetcher import ConfinedFetcher
+else:
+    CSS = Deferred("weasyprint", "CSS")
+    HTML = Deferred("weasyprint", "HTML")
+    Document = Deferred("weasyprint", "Document")
+    FontConfiguration = Deferred("weasyprint.text.fonts", "FontConfiguration")
+    get_hb_object_data = Deferred("weasyprint.text.fonts", "get_hb_object_data")
+    make_page_bookmark_tree = Deferred("weasyprint.anchors", "make_page_bookmark_tree")
+    Matrix = Deferred("weasyprint.matrix", "Matrix")
+    URLFetcher = Deferred("weasyprint.urls", "URLFetcher")
+    URLFetcherResponse = Deferred("weasyprint.urls", "URLFetcherResponse")
+    ConfinedFetcher = Deferred(f"{__package__}.fetcher", "ConfinedFetcher")  # for render/pdf.py
+
+__all__ = [
+    "CSS", "HTML", "ConfinedFetcher", "Deferred", "Document", "FontConfiguration", "Matrix", "URLFetcher",
+    "URLFetcherResponse", "get_hb_object_data", "load", "make_page_bookmark_tree", "no_library_search",
+]

@@ -1,0 +1,107 @@
+"""Start-up (issue 6): what a fresh `anthology` process imports, and what that costs.
+
+WeasyPrint is imported only through render/engine.py, without the ldconfig/gcc/ld processes
+``ctypes.util.find_library`` spawns for its Windows and macOS library names; and a build
+that lays nothing out (an EPUB whose layout is all in the cache) never imports it at all.
+Each check runs in a fresh interpreter: the test process has long imported everything.
+"""
+
+from __future__ import annotations
+
+import ctypes.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from support import copy_project
+
+from anthology.render.engine import no_library_search
+
+IMPORTS_WITHOUT_LIBRARY_SEARCH = r"""
+import ctypes.util, json, sys
+
+searched = []
+original = ctypes.util.find_library
+
+
+def recording(name):
+    searched.append(name)
+    return original(name)
+
+
+ctypes.util.find_library = recording
+import anthology.commands
+import anthology.render.pdf
+
+before_layout = "weasyprint" in sys.modules
+import anthology.render.layout
+import weasyprint
+
+after_imports = list(searched)
+pdf = weasyprint.HTML(string="<!DOCTYPE html><p>Hello</p>").write_pdf()
+print(json.dumps({"searched": after_imports, "before_layout": before_layout, "pdf": pdf[:5].decode("latin-1"),
+                  "restored": ctypes.util.find_library is recording}))
+"""
+
+NEVER_IMPORTS_WEASYPRINT = r"""
+import json, sys
+
+
+class Watch:
+    seen = []
+
+    def find_spec(self, name, path=None, target=None):
+        if name == "weasyprint" or name.startswith("weasyprint."):
+            self.seen.append(name)
+        return None
+
+
+sys.meta_path.insert(0, Watch())
+from anthology.cli import main
+
+status = main(sys.argv[1:])
+print(json.dumps({"status": status, "weasyprint": Watch.seen}))
+"""
+
+
+def _python(code: str, *args: str, env: dict[str, str] | None = None) -> dict:
+    run = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=300,
+                         env=env)
+    assert run.returncode == 0, run.stderr
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the library search is skipped on Linux only")
+def test_weasyprint_is_imported_without_searching_for_libraries_and_still_renders() -> None:
+    seen = _python(IMPORTS_WITHOUT_LIBRARY_SEARCH)
+    assert seen["searched"] == [], "find_library was asked (and spawned ldconfig, gcc, ld) while importing"
+    assert seen["before_layout"] is False, "importing the commands or render/pdf.py imported WeasyPrint"
+    assert seen["restored"], "find_library was not given back after WeasyPrint's import"
+    assert seen["pdf"] == "%PDF-"
+
+
+def test_the_library_search_comes_back_even_after_an_error() -> None:
+    original = ctypes.util.find_library
+    with pytest.raises(RuntimeError), no_library_search():
+        assert ctypes.util.find_library("c") is None
+        raise RuntimeError("the import failed")
+    assert ctypes.util.find_library is original
+
+
+def test_an_epub_from_a_warm_cache_never_imports_weasyprint(tmp_path: Path, repo_root: Path) -> None:
+    """The EPUB's page-list needs the PDF's page breaks: from the cache, not from WeasyPrint."""
+    project = copy_project(repo_root, tmp_path / "book")
+    env = {**os.environ, "ANTHOLOGY_CACHE_DIR": str(tmp_path / "cache")}
+    full = _python(NEVER_IMPORTS_WEASYPRINT, "build", str(project), "-q", "--out", str(tmp_path / "full"), env=env)
+    assert full["status"] == 0 and full["weasyprint"], "the full build should have laid out with WeasyPrint"
+    alone = _python(NEVER_IMPORTS_WEASYPRINT, "build", str(project), "--epub", "-q", "--out", str(tmp_path / "epub"),
+                    env=env)
+    assert alone["status"] == 0
+    assert alone["weasyprint"] == [], "an EPUB with every layout in the cache imported WeasyPrint"
+    [full_epub] = (tmp_path / "full").glob("*.epub")
+    [epub] = (tmp_path / "epub").glob("*.epub")
+    assert epub.read_bytes() == full_epub.read_bytes()
+    assert not list((tmp_path / "epub").glob("*.pdf"))
