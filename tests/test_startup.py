@@ -105,3 +105,38 @@ def test_an_epub_from_a_warm_cache_never_imports_weasyprint(tmp_path: Path, repo
     [epub] = (tmp_path / "epub").glob("*.epub")
     assert epub.read_bytes() == full_epub.read_bytes()
     assert not list((tmp_path / "epub").glob("*.pdf"))
+
+
+@pytest.mark.parametrize("how", ["workers", "serial", "single-pass"])
+def test_the_command_exits_quickly_yet_leaves_no_temporary_font_folder(tmp_path: Path, repo_root: Path,
+                                                                       how: str) -> None:
+    """``anthology`` ends with os._exit (no interpreter tear-down, cli.console): the exit
+    handlers still run, so WeasyPrint's temporary @font-face folders are gone, whether the
+    fonts were loaded here, before workers were forked, or for a single-pass layout."""
+    project = copy_project(repo_root, tmp_path / "book")
+    options = {"workers": [], "serial": ["-j", "1"], "single-pass": []}[how]
+    if how == "single-pass":  # a book.html.j2 override is laid out in one pass (render/pdf.py)
+        theme = Path(__file__).resolve().parents[1] / "src" / "anthology" / "theme" / "templates"
+        (project / "templates" / "book.html.j2").write_text((theme / "book.html.j2").read_text(encoding="utf-8"),
+                                                            encoding="utf-8")
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = {**os.environ, "ANTHOLOGY_CACHE_DIR": str(tmp_path / "cache"), "TMPDIR": str(temp)}
+    run = subprocess.run([sys.executable, "-m", "anthology", "build", str(project), "--no-cache", "-q",
+                          "--out", str(tmp_path / "out"), *options], capture_output=True, text=True, timeout=300,
+                         env=env)
+    assert run.returncode == 0, run.stderr
+    assert sorted(p.suffix for p in (tmp_path / "out").iterdir()) == [".epub", ".pdf"]
+    assert list(temp.iterdir()) == [], "a temporary folder was left behind"
+
+
+def test_what_the_command_prints_to_a_pipe_is_all_there(repo_root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """os._exit drops unflushed output: the command flushes it first."""
+    from anthology.cli import main
+
+    assert main(["people", str(repo_root), "--json"]) == 0
+    expected = capsys.readouterr().out
+    run = subprocess.run([sys.executable, "-m", "anthology", "people", str(repo_root), "--json"],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == expected and len(expected) > 1000

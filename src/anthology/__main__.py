@@ -1,7 +1,5 @@
 """``python -m anthology``: the same command as ``anthology``."""
 
-import sys
+from .cli import console
 
-from .cli import main
-
-sys.exit(main())
+console()

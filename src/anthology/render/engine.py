@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import ctypes.util
 import importlib
+import shutil
 import sys
 import threading
 from collections.abc import Iterator
@@ -62,6 +63,15 @@ def no_library_search() -> Iterator[None]:
 
 def _not_searched(name: str) -> None:
     return None
+
+
+def release_fonts(config: Any) -> None:
+    """Remove a FontConfiguration's temporary folder (its @font-face files) now. WeasyPrint
+    removes it when the object is destroyed, but the command line ends with os._exit, which
+    destroys nothing (cli.console); afterwards the object's own cleanup finds nothing to do."""
+    folder, config._folder = getattr(config, "_folder", None), None
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 class Deferred:
@@ -118,4 +128,5 @@ else:
 __all__ = [
     "CSS", "HTML", "ConfinedFetcher", "Deferred", "Document", "FontConfiguration", "Matrix", "URLFetcher",
     "URLFetcherResponse", "get_hb_object_data", "load", "make_page_bookmark_tree", "no_library_search",
+    "release_fonts",
 ]

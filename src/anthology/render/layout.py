@@ -15,7 +15,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
-from .engine import CSS, HTML, FontConfiguration, URLFetcherResponse, get_hb_object_data
+from .engine import CSS, HTML, FontConfiguration, URLFetcherResponse, get_hb_object_data, release_fonts
 from .fetcher import ConfinedFetcher
 from .jobs import KEEP_ALL, KEEP_FOLIOS_ONLY, Capture, FontUse, Job, LaidOut, current_sha256, source_date_epoch
 from .pagelist import find_breaks
@@ -116,10 +116,18 @@ def _forget_inherited() -> None:
         styles.fonts._folder = None  # WeasyPrint's FontConfiguration removes _folder when deleted
 
 
+def _release() -> None:
+    """At exit: the temporary font folders removed here and now (the command line ends with
+    os._exit, which runs no destructor: see cli.console), then the configurations released
+    before the interpreter tears modules down (pango objects freed in arbitrary order at that
+    point crash the process on its way out)."""
+    for styles in _STYLES.values():
+        release_fonts(styles.fonts)
+    _STYLES.clear()
+
+
 os.register_at_fork(after_in_child=_forget_inherited)
-# Released before the interpreter tears modules down: pango objects freed in arbitrary order
-# at that point crash the process on its way out.
-atexit.register(_STYLES.clear)
+atexit.register(_release)
 
 
 def _is_folio(box: object) -> bool:

@@ -37,7 +37,7 @@ from ..model import Book, Chapter, Part
 from ..paper import Geometry, geometry
 from .cache import LayoutCache
 from .context import AnyIndex, index_view, template_context
-from .engine import CSS, HTML, ConfinedFetcher, Document, FontConfiguration
+from .engine import CSS, HTML, ConfinedFetcher, Document, FontConfiguration, release_fonts
 from .html import THEME_DIR, USER_TEMPLATES, render, stylesheet
 from .jobs import KEEP_ALL, KEEP_FOLIOS_ONLY, KEEP_NO_FOLIOS, Capture, Job, LaidOut, source_date_epoch
 from .merge import BLANK, Slot, merge
@@ -387,10 +387,12 @@ def _render_single(book: Book, env: jinja2.Environment, diags: Diagnostics, when
     logger = logging.getLogger("weasyprint")
     capture = Capture()
     logger.addHandler(capture)
+    layouts: list[_Layout] = []
     try:
         with source_date_epoch(int(when.timestamp())):
             for _attempt in range(2):  # a second pass only when KDP's gutter changes with the page count
                 layout = _Layout(book, env, geo)
+                layouts.append(layout)
                 pages, front_count, page_of, breaks = _lay_out(layout, body_html, front_html, indexes, env, book,
                                                                href)
                 wanted = geo.with_pages(len(pages))
@@ -402,6 +404,8 @@ def _render_single(book: Book, env: jinja2.Environment, diags: Diagnostics, when
             data = finish(data, geo, front_count)
     finally:
         logger.removeHandler(capture)
+        for used in layouts:
+            release_fonts(used.fonts)
     if people is not None:
         _check_locators(people, page_of, diags)
     missing = {m.group(1) for m in map(_NOTDEF.search, capture.messages) if m}
