@@ -18,9 +18,10 @@ What may be opened (``allowed_prefixes``):
   (``ETC_FILES``) — never ``/etc/passwd`` or anything like it;
 - ``/proc/self``, ``/dev/null``, ``/dev/urandom``;
 - ``/tmp`` only for the temporary files Python's ``tempfile`` and WeasyPrint name there
-  (``TMP_PATTERNS``): WeasyPrint writes the theme's fonts into a ``weasyprint-*`` folder
-  for fontconfig, and ``ctypes.util.find_library`` (see below) writes ``tmp*`` / ``cc*``
-  files. The project itself is under ``/tmp`` in this test, so ``/tmp`` as a whole is not
+  (``TMP_PATTERNS``): WeasyPrint writes the theme's fonts into a folder for fontconfig,
+  which render/engine.py names ``anthology-fonts-PID-*`` (and lists ``/tmp`` itself once, to
+  remove those of processes that are gone), and ``ctypes.util.find_library`` (see below)
+  writes ``tmp*`` / ``cc*`` files. The project itself is under ``/tmp`` in this test, so ``/tmp`` as a whole is not
   allowed: the folder beside the project, which holds the secrets, must stay unopened.
 
 Programs: loading WeasyPrint runs ``ldconfig -p``, ``gcc`` (with ``collect2`` and ``ld``)
@@ -68,6 +69,8 @@ HELPERS = {"ldconfig", "ldconfig.real", "gcc", "cc", "x86_64-linux-gnu-gcc", "co
            "x86_64-linux-gnu-ld", "x86_64-linux-gnu-ld.bfd"}
 TMP_PATTERNS = (
     re.compile(r"^/tmp/weasyprint-[a-z0-9_]{8}(/|$)"),  # WeasyPrint: the theme's fonts, for fontconfig
+    re.compile(r"^/tmp/anthology-fonts-\d+-[a-z0-9_]{8}(/|$)"),  # the same, named by render/engine.py
+    re.compile(r"^/tmp$"),  # listed (names only) for the font folders of processes that are gone
     re.compile(r"^/tmp/tmp[a-z0-9_]{8}$"),  # tempfile's default names (ctypes.util.find_library's output)
     re.compile(r"^/tmp/[a-z0-9_]{8}$"),  # tempfile.gettempdir() probing that /tmp is writable
     re.compile(r"^/tmp/cc[A-Za-z0-9]{6}(\.[a-z]+)+$"),  # gcc's and collect2's own temporaries

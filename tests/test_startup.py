@@ -95,7 +95,9 @@ def test_an_epub_from_a_warm_cache_never_imports_weasyprint(tmp_path: Path, repo
     """The EPUB's page-list needs the PDF's page breaks: from the cache, not from WeasyPrint."""
     project = copy_project(repo_root, tmp_path / "book")
     env = {**os.environ, "ANTHOLOGY_CACHE_DIR": str(tmp_path / "cache")}
-    full = _python(NEVER_IMPORTS_WEASYPRINT, "build", str(project), "-q", "--out", str(tmp_path / "full"), env=env)
+    # -j 1: laid out in this process, which shows the watch sees WeasyPrint when it is imported
+    full = _python(NEVER_IMPORTS_WEASYPRINT, "build", str(project), "-q", "-j", "1", "--out", str(tmp_path / "full"),
+                   env=env)
     assert full["status"] == 0 and full["weasyprint"], "the full build should have laid out with WeasyPrint"
     alone = _python(NEVER_IMPORTS_WEASYPRINT, "build", str(project), "--epub", "-q", "--out", str(tmp_path / "epub"),
                     env=env)
@@ -140,3 +142,25 @@ def test_what_the_command_prints_to_a_pipe_is_all_there(repo_root: Path, capsys:
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert run.stdout == expected and len(expected) > 1000
+
+
+def test_font_folders_of_processes_that_are_gone_are_removed(tmp_path: Path, repo_root: Path) -> None:
+    """WeasyPrint's copies of the @font-face files (19 MB a configuration) outlive a killed build
+    or a stopped worker: named after their process, they are removed by the next build once
+    that process is gone, and never while it runs."""
+    from anthology.render.engine import FONT_FOLDER
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    temp = tmp_path / "tmp"
+    stale = temp / f"{FONT_FOLDER}{int(gone.stdout)}-abc123"
+    running = temp / f"{FONT_FOLDER}{os.getpid()}-def456"  # this test's own process: alive
+    other = temp / "weasyprint-xyz"  # not ours: left alone
+    for folder in (stale, running, other):
+        folder.mkdir(parents=True)
+        (folder / "font").write_bytes(b"x" * 100)
+    project = copy_project(repo_root, tmp_path / "book")
+    env = {**os.environ, "ANTHOLOGY_CACHE_DIR": str(tmp_path / "cache"), "TMPDIR": str(temp)}
+    run = subprocess.run([sys.executable, "-m", "anthology", "build", str(project), "-q", "--out",
+                          str(tmp_path / "out")], capture_output=True, text=True, timeout=300, env=env)
+    assert run.returncode == 0, run.stderr
+    assert sorted(p.name for p in temp.iterdir()) == sorted([running.name, other.name])

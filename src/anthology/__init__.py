@@ -44,15 +44,20 @@ def build(project: Path | str, out_dir: Path | str | None = None, *, pdf: bool =
     per core)."""
     from .load import load_book
     from .render.build import build as render_book
+    from .render.html import USER_TEMPLATES
+    from .render.parallel import early_workers
 
     diags = diags if diags is not None else Diagnostics()
     root = Path(project)
-    book, diags = load_book(root, diags)
-    if book is None:
-        raise AnthologyError(list(diags))
-    target = Path(out_dir) if out_dir is not None else root / "build"
-    return render_book(book, target, diags, pdf=pdf, epub=epub, strict=strict, progress=progress,
-                       use_cache=use_cache, workers=workers), diags
+    # The PDF's workers start now and import WeasyPrint while the reviews load (a book.html.j2
+    # override is laid out in one pass, here: no workers for it).
+    with early_workers(workers, pdf and not (root / USER_TEMPLATES / "book.html.j2").is_file()) as started:
+        book, diags = load_book(root, diags)
+        if book is None:
+            raise AnthologyError(list(diags))
+        target = Path(out_dir) if out_dir is not None else root / "build"
+        return render_book(book, target, diags, pdf=pdf, epub=epub, strict=strict, progress=progress,
+                           use_cache=use_cache, workers=started or workers), diags
 
 
 __all__ = [

@@ -21,6 +21,7 @@ from .epub import render_epub
 from .html import make_environment
 from .output import write_all_atomic
 from .pagelist import PageBreak
+from .parallel import Workers
 from .pdf import render_pdf
 
 
@@ -77,12 +78,12 @@ STEPS = ("indexing", "laying out the PDF", "making the EPUB", "writing")
 
 def build(book: Book, out_dir: Path, diags: Diagnostics, *, pdf: bool = True, epub: bool = True,
           strict: bool = False, progress: Progress | None = None, use_cache: bool = True,
-          workers: int | None = None) -> BuildResult:
+          workers: int | Workers | None = None) -> BuildResult:
     """Render the requested outputs, then write them; on any failure nothing is replaced.
 
     ``strict``: any warning fails the build (before anything is written). ``use_cache``:
     reuse and keep laid-out sections in the project's ``.anthology-cache/``. ``workers``:
-    processes laying out sections (default: one per core).
+    processes laying out sections (default: one per core), or processes already started.
     """
     started = time.monotonic()
 

@@ -18,11 +18,15 @@ from __future__ import annotations
 
 import contextlib
 import ctypes.util
+import functools
 import importlib
+import os
 import shutil
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -63,6 +67,40 @@ def no_library_search() -> Iterator[None]:
 
 def _not_searched(name: str) -> None:
     return None
+
+
+FONT_FOLDER = "anthology-fonts-"  # + pid + "-" + random: WeasyPrint's @font-face files, per configuration
+
+
+def font_configuration() -> FontConfiguration:
+    """A WeasyPrint FontConfiguration whose temporary folder is named after this process.
+
+    WeasyPrint copies every @font-face file (19 MB for the theme, its CJK fallback included)
+    into a folder of its own, removed when the configuration is destroyed: never, for a
+    process that is killed or a worker that is stopped. Ours are named after their process,
+    so that the first configuration a process makes removes those of processes that are gone."""
+    _sweep_once()
+    config = FontConfiguration()
+    config._folder = Path(tempfile.mkdtemp(prefix=f"{FONT_FOLDER}{os.getpid()}-"))
+    return config
+
+
+@functools.cache
+def _sweep_once() -> None:
+    for folder in Path(tempfile.gettempdir()).glob(f"{FONT_FOLDER}*"):
+        pid = folder.name[len(FONT_FOLDER):].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)) and folder.is_dir() and not folder.is_symlink():
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: alive
+        return True
+    return True
 
 
 def release_fonts(config: Any) -> None:
@@ -127,6 +165,6 @@ else:
 
 __all__ = [
     "CSS", "HTML", "ConfinedFetcher", "Deferred", "Document", "FontConfiguration", "Matrix", "URLFetcher",
-    "URLFetcherResponse", "get_hb_object_data", "load", "make_page_bookmark_tree", "no_library_search",
-    "release_fonts",
+    "URLFetcherResponse", "font_configuration", "get_hb_object_data", "load", "make_page_bookmark_tree",
+    "no_library_search", "release_fonts",
 ]

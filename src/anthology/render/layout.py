@@ -15,7 +15,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
-from .engine import CSS, HTML, FontConfiguration, URLFetcherResponse, get_hb_object_data, release_fonts
+from .engine import CSS, HTML, URLFetcherResponse, font_configuration, get_hb_object_data, release_fonts
 from .fetcher import ConfinedFetcher
 from .jobs import KEEP_ALL, KEEP_FOLIOS_ONLY, Capture, FontUse, Job, LaidOut, current_sha256, source_date_epoch
 from .pagelist import find_breaks
@@ -62,7 +62,7 @@ class _Styles:
     def __init__(self, job: Job) -> None:
         self.base_url = job.base
         self.fetcher = _RecordingFetcher([Path(r) for r in job.roots])
-        self.fonts = FontConfiguration()
+        self.fonts = font_configuration()
         self.parsed: dict[str, CSS] = {}
         self.reads: dict[str, dict[str, str]] = {}  # sheet text → the project files parsing it read
         self.originals: dict[str, tuple[str, bytes]] = {}  # font description → its file (render/merge.py)
@@ -116,7 +116,7 @@ def _forget_inherited() -> None:
         styles.fonts._folder = None  # WeasyPrint's FontConfiguration removes _folder when deleted
 
 
-def _release() -> None:
+def release() -> None:
     """At exit: the temporary font folders removed here and now (the command line ends with
     os._exit, which runs no destructor: see cli.console), then the configurations released
     before the interpreter tears modules down (pango objects freed in arbitrary order at that
@@ -127,7 +127,7 @@ def _release() -> None:
 
 
 os.register_at_fork(after_in_child=_forget_inherited)
-atexit.register(_release)
+atexit.register(release)
 
 
 def _is_folio(box: object) -> bool:

@@ -12,6 +12,7 @@ import contextlib
 import ctypes
 import multiprocessing
 import multiprocessing.pool
+import multiprocessing.util
 import os
 import signal
 import sys
@@ -97,11 +98,12 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _worker_start(parent: int) -> None:
+def _worker_start(parent: int, warm: bool = False) -> None:
     """Ctrl-C and ``kill`` are for the build's own process: it stops the workers itself, and
     a worker must neither print a traceback nor run the build's SIGTERM handler. Should the
     build's process die (``kill -9``), its workers die with it (Linux), not at the end of
-    their current chapter."""
+    their current chapter. ``warm``: started before the book was loaded (:class:`Workers`),
+    the worker imports WeasyPrint now, while the build's process reads the reviews."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if sys.platform.startswith("linux"):
@@ -109,6 +111,51 @@ def _worker_start(parent: int) -> None:
             ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # it died before the line above
         os._exit(1)
+    # A worker ends with os._exit, after multiprocessing's finalizers: the fonts it loaded
+    # itself leave no temporary folder behind (a stopped worker, like a killed build, does).
+    multiprocessing.util.Finalize(None, _release_fonts, exitpriority=10)
+    if warm:
+        load(f"{__package__}.layout")
+
+
+def _release_fonts() -> None:
+    layout = sys.modules.get(f"{__package__}.layout")
+    if layout is not None:
+        layout.release()
+
+
+def _fork_context() -> multiprocessing.context.BaseContext:
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else None)
+
+
+class Workers:
+    """Worker processes started before the book is loaded: while the build's process reads
+    the reviews and makes the index, they import WeasyPrint (a fifth of a second each), so
+    that a rebuild's few jobs and the merge find them ready, and the build's own process
+    never imports it. A :class:`Runner` given them uses them; :meth:`close` stops them if
+    nothing did (a load error, a single-pass layout)."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.pool = _fork_context().Pool(count, initializer=_worker_start, initargs=(os.getpid(), True))
+
+    def close(self) -> None:
+        self.pool.terminate()  # nothing when the Runner has closed and joined them
+        self.pool.join()
+
+
+@contextlib.contextmanager
+def early_workers(workers: int | None, wanted: bool = True) -> Iterator[Workers | None]:
+    """:class:`Workers` for a build that will lay out or merge a PDF (``wanted``) with more
+    than one process; otherwise None, and a Runner forks its workers when it needs them."""
+    count = workers if workers is not None else default_workers()
+    started = Workers(count) if wanted and count > 1 else None
+    try:
+        yield started
+    finally:
+        if started is not None:
+            started.close()
 
 
 _PR_SET_PDEATHSIG = 1
@@ -117,13 +164,17 @@ _PR_SET_PDEATHSIG = 1
 class Runner:
     """Lays out batches of jobs; owns the worker processes for the length of one build."""
 
-    def __init__(self, cache: LayoutCache | None, known_fonts: frozenset[str], workers: int | None = None,
-                 time_limit: float = 0.0) -> None:
+    def __init__(self, cache: LayoutCache | None, known_fonts: frozenset[str],
+                 workers: int | Workers | None = None, time_limit: float = 0.0) -> None:
         self.cache = cache
         self.time_limit = time_limit  # seconds per job; 0 = none
         self.known = known_fonts
-        self.workers = workers if workers is not None else default_workers()
         self._pool: multiprocessing.pool.Pool | None = None
+        self.warm = isinstance(workers, Workers)  # started early: even one job goes to them
+        if isinstance(workers, Workers):
+            self.workers, self._pool = workers.count, workers.pool
+        else:
+            self.workers = workers if workers is not None else default_workers()
         self.laid_out = 0  # jobs laid out by this build
         self.reused = 0  # jobs taken from the cache
 
@@ -143,9 +194,7 @@ class Runner:
         if self._pool is None:
             if first is not None:
                 prepare(first)
-            methods = multiprocessing.get_all_start_methods()
-            context = multiprocessing.get_context("fork" if "fork" in methods else None)
-            self._pool = context.Pool(self.workers, initializer=_worker_start, initargs=(os.getpid(),))
+            self._pool = _fork_context().Pool(self.workers, initializer=_worker_start, initargs=(os.getpid(),))
         return self._pool
 
     def run(self, jobs: Sequence[Job], tick: Tick | None = None) -> list[LaidOut]:
@@ -166,7 +215,7 @@ class Runner:
         done = len(jobs) - len(todo)
         if tick is not None:
             tick(done, len(jobs))
-        if len(todo) > 1 and self.workers > 1:
+        if (len(todo) > 1 or self.warm and todo) and self.workers > 1:
             pool = self._workers(jobs[todo[0]])
             running = [(n, pool.apply_async(lay_out, (jobs[n], self.known))) for n in todo]
             laid = self._collect(jobs, running)

@@ -37,12 +37,12 @@ from ..model import Book, Chapter, Part
 from ..paper import Geometry, geometry
 from .cache import LayoutCache
 from .context import AnyIndex, index_view, template_context
-from .engine import CSS, HTML, ConfinedFetcher, Document, FontConfiguration, release_fonts
+from .engine import CSS, HTML, ConfinedFetcher, Document, font_configuration, release_fonts
 from .html import THEME_DIR, USER_TEMPLATES, render, stylesheet
 from .jobs import KEEP_ALL, KEEP_FOLIOS_ONLY, KEEP_NO_FOLIOS, Capture, Job, LaidOut, source_date_epoch
 from .merge import BLANK, Slot, merge
 from .pagelist import PageBreak, find_breaks
-from .parallel import LayoutFailed, LayoutTimeout, Runner, Tick
+from .parallel import LayoutFailed, LayoutTimeout, Runner, Tick, Workers
 from .prepress import finish, finish_pdf
 
 FONT_DIR = Path(font_source_serif_pro.font_directory)
@@ -121,7 +121,7 @@ class _Layout:
     def __init__(self, book: Book, env: jinja2.Environment, geo: Geometry) -> None:
         self.fetcher = ConfinedFetcher([book.root, THEME_DIR, *FONT_ROOTS])
         self.base = book.root.resolve().as_uri() + "/"
-        self.fonts = FontConfiguration()
+        self.fonts = font_configuration()
         self.sheets = _stylesheets(book, env, geo)
 
     def __call__(self, source: str, first_page: int = 1) -> Document:
@@ -134,7 +134,7 @@ class _Layout:
 
 def render_pdf(book: Book, env: jinja2.Environment, diags: Diagnostics, when: datetime,
                people: PeopleIndex | None = None, indexes: list[AnyIndex] | None = None, *,
-               cache: LayoutCache | None = None, workers: int | None = None, merge_pdf: bool = True,
+               cache: LayoutCache | None = None, workers: int | Workers | None = None, merge_pdf: bool = True,
                progress: Tick | None = None, meanwhile: Callable[[tuple[PageBreak, ...]], None] | None = None,
                ) -> PdfResult:
     """Lay out, merge and finish the book's PDF.
@@ -182,7 +182,7 @@ def render_pdf(book: Book, env: jinja2.Environment, diags: Diagnostics, when: da
 def _render_pieces(book: Book, env: jinja2.Environment, diags: Diagnostics, when: datetime,
                    people: PeopleIndex | None, indexes: list[AnyIndex], geo: Geometry, sections: list[str],
                    context: dict, href: Callable[[str], str], epoch: int, *, cache: LayoutCache | None,
-                   workers: int | None, merge_pdf: bool, progress: Tick | None,
+                   workers: int | Workers | None, merge_pdf: bool, progress: Tick | None,
                    meanwhile: Callable[[tuple[PageBreak, ...]], None] | None) -> PdfResult:
     with Runner(cache, _known_fonts(), workers, book.limits.layout_seconds) as runner:
         for _attempt in range(2):  # a second pass only when KDP's gutter changes with the page count
