@@ -14,7 +14,8 @@ the peak RSS is that of one process:
   pgedit    rebuild after appending several paragraphs to that review
             (changes that chapter's page count, and every later folio)
   epub      EPUB-only build (`--epub`)
-  watch     the same two edits inside one `anthology build --watch` process (warm:
+  watch     the same two edits, in other words (text the cache has not seen), inside one
+            `anthology build --watch` process (warm:
             no imports, fonts loaded): the rebuild time it reports
   single    our own build laid out in one pass instead of per chapter (forced by a
             templates/book.html.j2 override), for the merged PDF's size against it
@@ -67,6 +68,12 @@ PARAGRAPH = (
     "before anyone climbs the stairs. None of it is explained, and none of it needs to be."
 )
 SEVERAL_PARAGRAPHS = "".join("\n\n" + PARAGRAPH for _ in range(10)) + "\n"
+# The watch edits are the same edits in other words: the same lengths, but text the cache has
+# not seen (the fresh-process edits before them already laid out the first wording).
+WATCH_SENTENCE = ONE_SENTENCE.replace("this one sentence", "this new sentence")
+# Fifteen paragraphs rather than ten: another page count, so no layout that depends on the
+# page numbers (folios, contents, index) can come from the fresh-process edit's.
+WATCH_PARAGRAPHS = "".join("\n\n" + PARAGRAPH.replace("the second reel", "the seventh reel") for _ in range(15)) + "\n"
 
 
 # --- running one measured subprocess ------------------------------------------
@@ -371,7 +378,7 @@ def watch_edits(proj: Path, out: Path, victim: Path, timeout: float = 300.0) -> 
     try:
         next_match(r"^watching ")
         times = []
-        for addition in (ONE_SENTENCE, SEVERAL_PARAGRAPHS):
+        for addition in (WATCH_SENTENCE, WATCH_PARAGRAPHS):
             time.sleep(0.5)
             with victim.open("a", encoding="utf-8") as f:
                 f.write(addition)

@@ -391,3 +391,29 @@ def test_the_front_matter_is_laid_out_alongside_the_indexes(tmp_path: Path, monk
     assert len(listed) == fronts
     for title, label in listed:
         assert re.search(re.escape(title) + r"[ .]+" + label + r"\b", toc), (title, label, toc)
+
+
+def test_kept_workers_serve_the_next_build_until_one_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """build --watch keeps its workers from one rebuild to the next (WeasyPrint imported, fonts
+    loaded): the same processes give the same book as a serial build; a build that fails stops
+    them and says so, and the watcher starts others."""
+    from anthology import AnthologyError
+    from anthology.render import parallel
+    from anthology.render.parallel import Workers
+
+    root = _project(tmp_path / "book", chapters=3)
+    kept = Workers(2, kept=True)
+    try:
+        pids = sorted(process.pid for process in kept.pool._pool)  # type: ignore[attr-defined]
+        first = _build(root, tmp_path / "one", cache=False, workers=kept)
+        second = _build(root, tmp_path / "two", cache=False, workers=kept)
+        assert sorted(process.pid for process in kept.pool._pool) == pids  # type: ignore[attr-defined]
+        assert not kept.broken
+        serial = _build(root, tmp_path / "serial", cache=False, workers=1)
+        assert _bytes(first) == _bytes(second) == _bytes(serial)
+        monkeypatch.setattr(parallel, "lay_out", _failing_lay_out)
+        with pytest.raises(AnthologyError):
+            _build(root, tmp_path / "three", cache=False, workers=kept)
+        assert kept.broken
+    finally:
+        kept.close()

@@ -26,6 +26,7 @@ from .model import Book
 from .render.build import BuildResult
 from .render.html import check_templates
 from .render.lock import build_lock
+from .render.parallel import Workers, default_workers
 from .render.preflight import preflight
 from .scaffold import init_project
 
@@ -206,7 +207,8 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _build_once(args: argparse.Namespace, root: Path, diags: Diagnostics) -> tuple[BuildResult, Diagnostics]:
+def _build_once(args: argparse.Namespace, root: Path, diags: Diagnostics,
+                workers: int | Workers | None = None) -> tuple[BuildResult, Diagnostics]:
     """One build under the project's lock, with the progress display; AnthologyError on failure."""
     out = Path(args.out) if args.out else None
 
@@ -216,7 +218,8 @@ def _build_once(args: argparse.Namespace, root: Path, diags: Diagnostics) -> tup
 
     with build_lock(root, on_wait=waiting), _Progress(args.quiet) as progress:
         return build(root, out, pdf=not args.epub, epub=not args.pdf, diags=diags, strict=args.strict,
-                     progress=progress, use_cache=not args.no_cache, workers=args.jobs)
+                     progress=progress, use_cache=not args.no_cache,
+                     workers=workers if workers is not None else args.jobs)
 
 
 def _watch(args: argparse.Namespace, root: Path) -> int:
@@ -227,11 +230,25 @@ def _watch(args: argparse.Namespace, root: Path) -> int:
     from .render.cachedir import cache_dir
 
     out = (Path(args.out) if args.out else root / "build").resolve()
+    # The layout workers stay from one rebuild to the next: WeasyPrint imported, fonts loaded.
+    count = args.jobs if args.jobs is not None else default_workers()
+    kept: Workers | None = None
+
+    def workers() -> Workers | None:
+        nonlocal kept
+        if count <= 1 or args.epub:
+            return None
+        if kept is None or kept.broken:
+            if kept is not None:
+                kept.close()
+            kept = Workers(count, kept=True)
+        return kept
 
     def once(reason: str) -> None:
         diags = Diagnostics()
+        started = time.monotonic()
         try:
-            result, diags = _build_once(args, root, diags)
+            result, diags = _build_once(args, root, diags, workers())
         except AnthologyError as exc:
             shown = list(dict.fromkeys([*diags, *exc.diagnostics]))
             _show(shown, root, quiet=args.quiet, strict=args.strict)
@@ -239,7 +256,8 @@ def _watch(args: argparse.Namespace, root: Path) -> int:
                   "waiting for the next change", flush=True)
             return
         _show(diags, root, quiet=args.quiet)
-        print(f"{reason}: rebuilt in {result.seconds:.2f} s ({result.laid_out} laid out, {result.reused} reused; "
+        print(f"{reason}: rebuilt in {time.monotonic() - started:.2f} s ({result.laid_out} laid out, "
+              f"{result.reused} reused; "
               f"{result.pages} pages, {len(diags.warnings)} warnings)", flush=True)
 
     class Changes(watchfiles.DefaultFilter):
@@ -250,16 +268,20 @@ def _watch(args: argparse.Namespace, root: Path) -> int:
                 return False
             return super().__call__(change, path)
 
-    once("built")
-    print(f"watching {root} for changes (Ctrl-C to stop)", flush=True)
     try:
-        for changes in watchfiles.watch(root, watch_filter=Changes(), debounce=300, step=100,
-                                        raise_interrupt=True):
-            names = sorted({str(Path(p).resolve().relative_to(root.resolve())) for _c, p in changes})
-            shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
-            once(f"changed {shown}")
-    except KeyboardInterrupt as exc:
-        print("stopped watching" if not isinstance(exc, _Terminated) else "terminated", flush=True)
+        once("built")
+        print(f"watching {root} for changes (Ctrl-C to stop)", flush=True)
+        try:
+            for changes in watchfiles.watch(root, watch_filter=Changes(), debounce=300, step=100,
+                                            raise_interrupt=True):
+                names = sorted({str(Path(p).resolve().relative_to(root.resolve())) for _c, p in changes})
+                shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+                once(f"changed {shown}")
+        except KeyboardInterrupt as exc:
+            print("stopped watching" if not isinstance(exc, _Terminated) else "terminated", flush=True)
+    finally:
+        if kept is not None:
+            kept.close()
     return EXIT_OK
 
 

@@ -31,7 +31,7 @@ class BuildResult:
     sizes: dict[str, int] = field(default_factory=dict)
     pages: int = 0
     chapters: int = 0
-    seconds: float = 0.0
+    seconds: float = 0.0  # anthology.build: from loading the reviews to the files written
     laid_out: int = 0  # documents laid out by this build
     reused: int = 0  # documents taken from the layout cache
 

@@ -134,10 +134,16 @@ class Workers:
     the reviews and makes the index, they import WeasyPrint (a fifth of a second each), so
     that a rebuild's few jobs and the merge find them ready, and the build's own process
     never imports it. A :class:`Runner` given them uses them; :meth:`close` stops them if
-    nothing did (a load error, a single-pass layout)."""
+    nothing did (a load error, a single-pass layout).
 
-    def __init__(self, count: int) -> None:
+    ``kept``: they outlive the build, for the next one (``build --watch``), with WeasyPrint
+    imported, the fonts loaded and their caches warm; a build that fails or is interrupted
+    stops them (``broken``), and the caller starts others."""
+
+    def __init__(self, count: int, *, kept: bool = False) -> None:
         self.count = count
+        self.kept = kept
+        self.broken = False
         self.pool = _fork_context().Pool(count, initializer=_worker_start, initargs=(os.getpid(), True))
 
     def close(self) -> None:
@@ -146,13 +152,18 @@ class Workers:
 
 
 @contextlib.contextmanager
-def early_workers(workers: int | None, wanted: bool = True) -> Iterator[Workers | None]:
+def early_workers(workers: int | Workers | None, wanted: bool = True) -> Iterator[Workers | int | None]:
     """:class:`Workers` for a build that will lay out or merge a PDF (``wanted``) with more
-    than one process; otherwise None, and a Runner forks its workers when it needs them."""
+    than one process, stopped at the end unless the Runner took them over; otherwise
+    ``workers`` as given (a number: a Runner forks its workers when it needs them; workers
+    already started: the caller's)."""
+    if isinstance(workers, Workers):
+        yield workers
+        return
     count = workers if workers is not None else default_workers()
     started = Workers(count) if wanted and count > 1 else None
     try:
-        yield started
+        yield started if started is not None else workers
     finally:
         if started is not None:
             started.close()
@@ -170,7 +181,8 @@ class Runner:
         self.time_limit = time_limit  # seconds per job; 0 = none
         self.known = known_fonts
         self._pool: multiprocessing.pool.Pool | None = None
-        self.warm = isinstance(workers, Workers)  # started early: even one job goes to them
+        self._started = workers if isinstance(workers, Workers) else None
+        self.warm = self._started is not None  # started early: even one job goes to them
         if isinstance(workers, Workers):
             self.workers, self._pool = workers.count, workers.pool
         else:
@@ -183,10 +195,16 @@ class Runner:
 
     def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
         if self._pool is not None:
+            kept = self._started is not None and self._started.kept
+            if kind is None and kept:  # the caller's, for its next build
+                self._pool = None
+                return
             if kind is None:
                 self._pool.close()
             else:  # an error or an interruption: the workers' jobs are no longer wanted
                 self._pool.terminate()
+                if self._started is not None:
+                    self._started.broken = True
             self._pool.join()
             self._pool = None
 
