@@ -686,3 +686,5 @@ def test_front_matter_parsed_by_libyaml_gives_the_python_parsers_nodes() -> None
         assert fast is not None and walk(fast) == walk(_StringsOnlyLoader(text, 64).get_single_node()), text
     for broken in ("a: 'x\n", "a: [1, 2\n", "a: b: c\n", "\ta: 1\n", "a: \x00\n", "[" * 100 + "\n"):
         assert _compose_fast(broken, 64) is False, broken
+    assert _compose_fast("tags: [[[[deep]]]]\n", 3) is False  # too deep: the Python loader says where
+    assert _compose_fast("tags: [[[deep]]]\n", 4) is not False

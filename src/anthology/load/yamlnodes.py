@@ -31,7 +31,7 @@ class _StringsOnlyLoader(yaml.SafeLoader):
         self.depth = 0
 
     def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:  # type: ignore[override]
-        if self.check_event(yaml.CollectionStartEvent):
+        if self.check_event(yaml.SequenceStartEvent, yaml.MappingStartEvent):  # libyaml's: exact classes
             if self.depth >= self.max_depth:
                 raise _TooDeep(self.peek_event().start_mark)
             self.depth += 1
