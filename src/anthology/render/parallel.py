@@ -182,6 +182,7 @@ class Runner:
         self.known = known_fonts
         self._pool: multiprocessing.pool.Pool | None = None
         self._started = workers if isinstance(workers, Workers) else None
+        self._example: Job | None = None  # a chapter of this build, to warm kept workers with
         self.warm = self._started is not None  # started early: even one job goes to them
         if isinstance(workers, Workers):
             self.workers, self._pool = workers.count, workers.pool
@@ -197,6 +198,9 @@ class Runner:
         if self._pool is not None:
             kept = self._started is not None and self._started.kept
             if kind is None and kept:  # the caller's, for its next build
+                if self._example is not None:  # each lays out a chapter meanwhile: fonts loaded, caches warm
+                    for _ in range(self.workers):
+                        self._pool.apply_async(lay_out, (self._example, self.known))
                 self._pool = None
                 return
             if kind is None:
@@ -223,6 +227,8 @@ class Runner:
         they run while the caller does something else; here, they run when it is called."""
         results: list[LaidOut | None] = [None] * len(jobs)
         todo: list[int] = []
+        if self._example is None:
+            self._example = next((job for job in jobs if job.kind == "section"), None)
         for n, job in enumerate(jobs):
             cached = self.cache.get(job) if self.cache is not None else None
             if cached is None:

@@ -209,14 +209,17 @@ def _render_pieces(book: Book, env: jinja2.Environment, diags: Diagnostics, when
             # with the first index on its first page, and again only if the real numbers differ.
             guess = {**page_of, indexes[0].id: index_start} if indexes else page_of
             guessed_html = _front_html(env, book, when, guess, context)
-            jobs = [*folio_jobs, *([index_job] if index_job else []),
-                    setup.job("front", guessed_html, pdf_options=identifier)]
+            # The longest first (the index, then the contents), the short folio documents after:
+            # both workers stay busy to the end.
+            jobs = [*([index_job] if index_job else []), setup.job("front", guessed_html, pdf_options=identifier),
+                    *folio_jobs]
             done = runner.run(jobs)
-            folios, index_doc = done[:len(folio_jobs)], (done[len(folio_jobs)] if index_job else None)
+            index_doc = done[0] if index_job else None
+            folios = done[len(jobs) - len(folio_jobs):]
             if index_doc is not None:
                 page_of.update(_numbered(index_doc, index_start))
             front_html = _front_html(env, book, when, page_of, context)
-            front = done[-1] if front_html == guessed_html else runner.run(
+            front = done[len(jobs) - len(folio_jobs) - 1] if front_html == guessed_html else runner.run(
                 [setup.job("front", front_html, pdf_options=identifier)])[0]
             front_count = front.pages + front.pages % 2
             total = front_count + body.pages + (index_start - 1 - body.pages) + (index_doc.pages if index_doc else 0)
