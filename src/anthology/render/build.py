@@ -22,7 +22,7 @@ from .html import make_environment
 from .output import write_all_atomic
 from .pagelist import PageBreak
 from .parallel import Workers
-from .pdf import render_pdf
+from .pdf import render_pdf, warm_up
 
 
 @dataclass(slots=True)
@@ -92,12 +92,14 @@ def build(book: Book, out_dir: Path, diags: Diagnostics, *, pdf: bool = True, ep
             progress(STEPS[n], n, len(STEPS))
 
     step(0)
+    env = make_environment(book.root)
+    when = build_date(book)
+    if pdf and isinstance(workers, Workers):
+        warm_up(book, env, when, workers)
     people, indexes = build_indexes(book)
     if people is not None:
         diags.extend(people.diagnostics)
     book = with_anchors(book, people)
-    env = make_environment(book.root)
-    when = build_date(book)
     slug = slugify(book.title)
     rendered: dict[Path, bytes] = {}
     result = BuildResult(chapters=len(book.chapters))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import html
 import logging
 import re
 from collections.abc import Callable
@@ -42,7 +43,7 @@ from .html import THEME_DIR, USER_TEMPLATES, render, stylesheet
 from .jobs import KEEP_ALL, KEEP_FOLIOS_ONLY, KEEP_NO_FOLIOS, Capture, Job, LaidOut, source_date_epoch
 from .merge import BLANK, Slot, merge
 from .pagelist import PageBreak, find_breaks
-from .parallel import LayoutFailed, LayoutTimeout, Runner, Tick, Workers
+from .parallel import LayoutFailed, LayoutTimeout, Runner, Tick, Workers, lay_out
 from .prepress import finish, finish_pdf
 
 FONT_DIR = Path(font_source_serif_pro.font_directory)
@@ -130,6 +131,21 @@ class _Layout:
                        for text in [*self.sheets, extra] if text]
         return HTML(string=source, base_url=self.base, url_fetcher=self.fetcher).render(
             stylesheets=stylesheets, presentational_hints=False, font_config=self.fonts)
+
+
+def warm_up(book: Book, env: jinja2.Environment, when: datetime, workers: Workers) -> None:
+    """Have each of the early workers load this book's fonts and stylesheets and lay out a
+    line (hyphenation patterns, font caches) while this process makes the index: the first
+    chapters they are given then take what later ones take."""
+    geo, _problem = geometry(dict(book.pdf))
+    if geo is None or _variant(book) or (book.root / USER_TEMPLATES / "book.html.j2").is_file():
+        return
+    setup = _Setup(book, env, geo, int(when.timestamp()))
+    line = html.escape(f"{book.title} {book.subtitle}")
+    job = setup.job("warm-up", f'<!DOCTYPE html><html lang="{html.escape(book.language)}"><body>'
+                               f'<p>{line}</p></body></html>')
+    for _ in range(workers.count):
+        workers.pool.apply_async(lay_out, (job, _known_fonts()))
 
 
 def render_pdf(book: Book, env: jinja2.Environment, diags: Diagnostics, when: datetime,
