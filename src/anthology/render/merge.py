@@ -77,10 +77,11 @@ def merge(docs: Sequence[LaidOut], slots: Sequence[Slot], font_source: FontSourc
             out.pages.append(page)
         placed = list(out.pages)
         uses, programs = _font_programs(docs, font_source, when, subset_cache, used)
+        save_state = out.make_stream(b"q\n")  # one stream, opening every stamped page's content
         for n, slot in enumerate(slots):
             if slot.folio is not None:
                 folio_doc, folio_page = slot.folio
-                _stamp(out, placed[n], sources[folio_doc].pages[folio_page], set(programs))
+                _stamp(out, placed[n], sources[folio_doc].pages[folio_page], set(programs), save_state)
         _merge_fonts(out, uses, programs)
         _destinations(out, docs, slots, placed)
         _outlines(out, docs, slots)
@@ -95,7 +96,8 @@ def merge(docs: Sequence[LaidOut], slots: Sequence[Slot], font_source: FontSourc
             source.close()
 
 
-def _stamp(pdf: pikepdf.Pdf, page: pikepdf.Page, folio: pikepdf.Page, merged: set[str]) -> None:
+def _stamp(pdf: pikepdf.Pdf, page: pikepdf.Page, folio: pikepdf.Page, merged: set[str],
+           save_state: pikepdf.Stream) -> None:
     """Draw the folio's page (same geometry) over the page: its drawing is appended to the
     page's content, its fonts and graphic states added to the page's resources (the names are
     WeasyPrint's: a font's is a hash of its description, so equal names are the same font,
@@ -124,11 +126,11 @@ def _stamp(pdf: pikepdf.Pdf, page: pikepdf.Page, folio: pikepdf.Page, merged: se
                 own = pikepdf.Dictionary({k: v for k, v in ours.items()})
                 own["/XObject"] = xobjects
                 page.obj.Resources = pdf.make_indirect(own)
-                _replace_content(pdf, page, b"q /AnthologyFolio Do Q")
+                _replace_content(pdf, page, b"q /AnthologyFolio Do Q", save_state)
                 return
     for mine, name, value in additions:
         mine[name] = value
-    _replace_content(pdf, page, _content(folio))
+    _replace_content(pdf, page, _content(folio), save_state)
 
 
 def _same(a: pikepdf.Object, b: pikepdf.Object, kind: str) -> bool:
@@ -147,9 +149,13 @@ def _content(page: pikepdf.Page) -> bytes:
     return b"\n".join(s.read_bytes() for s in streams)
 
 
-def _replace_content(pdf: pikepdf.Pdf, page: pikepdf.Page, drawn_over: bytes) -> None:
-    """One content stream: the page's own drawing (its graphics state saved and restored), then the folio's."""
-    page.obj.Contents = pdf.make_stream(b"q\n" + _content(page) + b"\nQ\nq\n" + drawn_over + b"\nQ\n")
+def _replace_content(pdf: pikepdf.Pdf, page: pikepdf.Page, drawn_over: bytes, save_state: pikepdf.Stream) -> None:
+    """The page's own drawing (its graphics state saved and restored), then the folio's: an
+    array of content streams, the page's own kept as they are (compressed: inflating and
+    compressing 500 pages again took most of the merge's save), ``save_state`` ("q") shared."""
+    contents = page.obj.get("/Contents")
+    own = [] if contents is None else [contents] if isinstance(contents, pikepdf.Stream) else list(contents)
+    page.obj.Contents = pikepdf.Array([save_state, *own, pdf.make_stream(b"\nQ\nq\n" + drawn_over + b"\nQ\n")])
 
 
 def _blank(pdf: pikepdf.Pdf, template: pikepdf.Dictionary | None) -> pikepdf.Page:
