@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import AnthologyError, Diagnostic, Diagnostics
 
 if TYPE_CHECKING:
+    from .load.memo import ReviewMemo
     from .model import Book, Chapter, Credit, Part, Person
     from .render.build import BuildResult, Progress
     from .render.parallel import Workers
@@ -37,13 +38,14 @@ def __getattr__(name: str) -> Any:
 def build(project: Path | str, out_dir: Path | str | None = None, *, pdf: bool = True,
           epub: bool = True, diags: Diagnostics | None = None, strict: bool = False,
           progress: Progress | None = None, use_cache: bool = True,
-          workers: int | Workers | None = None) -> tuple[BuildResult, Diagnostics]:
+          workers: int | Workers | None = None, memo: ReviewMemo | None = None) -> tuple[BuildResult, Diagnostics]:
     """Load the project and write its book. Raises :class:`AnthologyError` on bad input.
 
     ``strict`` turns warnings into failures; ``progress(step, done, total)`` is called as
     the build advances (the library never prints). ``use_cache``: reuse laid-out sections
     from the project's ``.anthology-cache/``; ``workers``: layout processes (default: one
-    per core), or :class:`~anthology.render.parallel.Workers` kept from one build to the next."""
+    per core), or :class:`~anthology.render.parallel.Workers` kept from one build to the next;
+    ``memo``: a :class:`~anthology.load.memo.ReviewMemo` kept likewise (reviews not re-read)."""
     from .load import load_book
     from .render.build import build as render_book
     from .render.html import USER_TEMPLATES
@@ -55,7 +57,7 @@ def build(project: Path | str, out_dir: Path | str | None = None, *, pdf: bool =
     # The PDF's workers start now and import WeasyPrint while the reviews load (a book.html.j2
     # override is laid out in one pass, here: no workers for it).
     with early_workers(workers, pdf and not (root / USER_TEMPLATES / "book.html.j2").is_file()) as workers_started:
-        book, diags = load_book(root, diags)
+        book, diags = load_book(root, diags, memo)
         if book is None:
             raise AnthologyError(list(diags))
         target = Path(out_dir) if out_dir is not None else root / "build"

@@ -21,6 +21,7 @@ from .errors import AnthologyError, Diagnostic, Diagnostics
 from .index import build_index, people_json, people_text
 from .load import load_book
 from .load.book import slugify
+from .load.memo import ReviewMemo
 from .load.schema import schema_text
 from .model import Book
 from .render.build import BuildResult
@@ -207,8 +208,8 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _build_once(args: argparse.Namespace, root: Path, diags: Diagnostics,
-                workers: int | Workers | None = None) -> tuple[BuildResult, Diagnostics]:
+def _build_once(args: argparse.Namespace, root: Path, diags: Diagnostics, workers: int | Workers | None = None,
+                memo: ReviewMemo | None = None) -> tuple[BuildResult, Diagnostics]:
     """One build under the project's lock, with the progress display; AnthologyError on failure."""
     out = Path(args.out) if args.out else None
 
@@ -219,7 +220,7 @@ def _build_once(args: argparse.Namespace, root: Path, diags: Diagnostics,
     with build_lock(root, on_wait=waiting), _Progress(args.quiet) as progress:
         return build(root, out, pdf=not args.epub, epub=not args.pdf, diags=diags, strict=args.strict,
                      progress=progress, use_cache=not args.no_cache,
-                     workers=workers if workers is not None else args.jobs)
+                     workers=workers if workers is not None else args.jobs, memo=memo)
 
 
 def _watch(args: argparse.Namespace, root: Path) -> int:
@@ -233,6 +234,7 @@ def _watch(args: argparse.Namespace, root: Path) -> int:
     # The layout workers stay from one rebuild to the next: WeasyPrint imported, fonts loaded.
     count = args.jobs if args.jobs is not None else default_workers()
     kept: Workers | None = None
+    memo = ReviewMemo()  # and the reviews, read again only when saved
 
     def workers() -> Workers | None:
         nonlocal kept
@@ -248,7 +250,7 @@ def _watch(args: argparse.Namespace, root: Path) -> int:
         diags = Diagnostics()
         started = time.monotonic()
         try:
-            result, diags = _build_once(args, root, diags, workers())
+            result, diags = _build_once(args, root, diags, workers(), memo)
         except AnthologyError as exc:
             shown = list(dict.fromkeys([*diags, *exc.diagnostics]))
             _show(shown, root, quiet=args.quiet, strict=args.strict)

@@ -10,6 +10,7 @@ from types import MappingProxyType
 from ..errors import Diagnostics
 from ..model import Book, Chapter, Part, Person
 from .manifest import ChapterRef, PartRef, default_identifier, load_manifest
+from .memo import ReviewMemo
 from .people import load_people
 from .review import parse_review
 from .templates import check_user_templates
@@ -38,10 +39,18 @@ class _Ids:
         return candidate
 
 
-def load_book(root: Path | str, diags: Diagnostics | None = None) -> tuple[Book | None, Diagnostics]:
-    """Load a project. Returns (book, diagnostics); book is None when any error was found."""
-    diags = diags if diags is not None else Diagnostics()
-    root = Path(root)
+def load_book(root: Path | str, diags: Diagnostics | None = None,
+              memo: ReviewMemo | None = None) -> tuple[Book | None, Diagnostics]:
+    """Load a project. Returns (book, diagnostics); book is None when any error was found.
+    ``memo``: reviews parsed by an earlier load of this process, reused when unchanged."""
+    try:
+        return _load(Path(root), diags if diags is not None else Diagnostics(), memo)
+    finally:
+        if memo is not None:
+            memo.loaded()
+
+
+def _load(root: Path, diags: Diagnostics, memo: ReviewMemo | None) -> tuple[Book | None, Diagnostics]:
     manifest = load_manifest(root, diags)
     if manifest is None:
         return None, diags
@@ -60,8 +69,8 @@ def load_book(root: Path | str, diags: Diagnostics | None = None) -> tuple[Book 
 
     def chapter(ref: ChapterRef, part_id: str) -> Chapter | None:
         file = ref.path.relative_to(root.resolve()).as_posix()
-        review = parse_review(ref.path, root, file, diags, ref.title, ref.language, language,
-                              manifest.limits)
+        review = (memo.parse if memo is not None else parse_review)(
+            ref.path, root, file, diags, ref.title, ref.language, language, manifest.limits)
         if review is None:
             return None
         return Chapter(
