@@ -1,9 +1,10 @@
 """Run layout jobs: from the cache when it has them, else in worker processes (one per core).
 
-A job is laid out the same wherever it runs (render/layout.py); workers are forked from the
-build's process, so they start with WeasyPrint already imported. With one job to do, or one
-core, or ``workers=1``, the job runs here and no process is started. WeasyPrint is imported
-only when a job is not in the cache.
+A job is laid out the same wherever it runs (render/layout.py). A build's workers are
+started before its book is loaded (:class:`Workers`) and import WeasyPrint meanwhile; those
+a Runner forks itself (an EPUB alone that misses the cache) start from the build's process,
+fonts loaded. With one job to do and no workers started, or one core, or ``workers=1``, the
+job runs here. WeasyPrint is imported only where a job is laid out or a PDF merged.
 """
 
 from __future__ import annotations
@@ -115,7 +116,8 @@ def _worker_start(parent: int, warm: bool = False) -> None:
     # itself leave no temporary folder behind (a stopped worker, like a killed build, does).
     multiprocessing.util.Finalize(None, _release_fonts, exitpriority=10)
     if warm:
-        load(f"{__package__}.layout")
+        with contextlib.suppress(Exception):  # WeasyPrint that cannot load says so at the first job
+            load(f"{__package__}.layout")
 
 
 def _release_fonts() -> None:
@@ -173,7 +175,8 @@ _PR_SET_PDEATHSIG = 1
 
 
 class Runner:
-    """Lays out batches of jobs; owns the worker processes for the length of one build."""
+    """Lays out batches of jobs; owns the worker processes for the length of one build (kept
+    :class:`Workers` excepted)."""
 
     def __init__(self, cache: LayoutCache | None, known_fonts: frozenset[str],
                  workers: int | Workers | None = None, time_limit: float = 0.0) -> None:
