@@ -133,12 +133,18 @@ class _Layout:
             stylesheets=stylesheets, presentational_hints=False, font_config=self.fonts)
 
 
+def _single_pass(book: Book) -> bool:
+    """A PDF standard needs one tagged document, and an override of book.html.j2 lays out the
+    whole book: either is laid out in one pass, without workers or the cache."""
+    return bool(_variant(book)) or (book.root / USER_TEMPLATES / "book.html.j2").is_file()
+
+
 def warm_up(book: Book, env: jinja2.Environment, when: datetime, workers: Workers) -> None:
     """Have each of the early workers load this book's fonts and stylesheets and lay out a
     line (hyphenation patterns, font caches) while this process makes the index: the first
     chapters they are given then take what later ones take."""
     geo, _problem = geometry(dict(book.pdf))
-    if geo is None or _variant(book) or (book.root / USER_TEMPLATES / "book.html.j2").is_file():
+    if geo is None or _single_pass(book):
         return
     setup = _Setup(book, env, geo, int(when.timestamp()))
     line = html.escape(f"{book.title} {book.subtitle}")
@@ -167,7 +173,7 @@ def render_pdf(book: Book, env: jinja2.Environment, diags: Diagnostics, when: da
     geo, problem = geometry(dict(book.pdf))
     if geo is None:
         raise AnthologyError.single("anthology.yaml", 0, 0, "bad-pdf-options", problem)
-    if _variant(book) or (book.root / USER_TEMPLATES / "book.html.j2").is_file():
+    if _single_pass(book):
         return _render_single(book, env, diags, when, geo, people, indexes)
     indexes = indexes or []
     context = template_context(book, people, indexes, lambda entry_id: f"#{entry_id}")
