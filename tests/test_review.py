@@ -9,7 +9,6 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
 
 from anthology.errors import Diagnostics
 from anthology.load import load_book
@@ -647,44 +646,3 @@ def test_a_data_url_image_is_named_as_one(tmp_path: Path) -> None:
     assert review is not None and "[a still]" in review.body_html and "data:" not in review.body_html
     [warning] = [d for d in diags.warnings if d.code == "image-data-url"]
     assert warning.line == 5 and "assets/" in warning.message
-
-
-_FRONT_MATTERS = [
-    "\ntitle: A\ndirector: Ann Lee, Bo Kim\nstarring:\n  - Cy Actor\n  - 'Di Actor'\nyear: 1999\n",
-    "\na: ~\nb:\nc: null\nd: NO\ne: 1:45\nf: |\n  x\n  y\ng: >\n  z\n",
-    '\n&a x: *a\nq: "quoted: yes"\nn: [1, {k: v}, [x]]\n? complex\n: key\n',
-    "\ntitle: Été à Tōkyō\ncast: {lead: 李安, other: \"Zoë\"}\n",
-]
-
-
-@pytest.mark.skipif(not yaml.__with_libyaml__, reason="PyYAML without libyaml: the Python parser only")
-def test_front_matter_parsed_by_libyaml_gives_the_python_parsers_nodes() -> None:
-    """compose(fast=True): the same node tree, every position and scalar style included, as
-    the pure-Python loader; anything it finds wrong goes to the Python loader's messages."""
-    from anthology.load.yamlnodes import _compose_fast, _StringsOnlyLoader
-
-    def walk(node: yaml.Node) -> list[object]:
-        out: list[object] = [type(node).__name__, node.tag, node.start_mark.line, node.start_mark.column,
-                             node.start_mark.index, getattr(node, "style", None)]
-        if isinstance(node, yaml.ScalarNode):
-            return [*out, node.end_mark.index, node.value]
-        for item in node.value:
-            for child in item if isinstance(item, tuple) else (item,):
-                out += walk(child)
-        return out
-
-    texts = list(_FRONT_MATTERS)
-    corpus = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "reviews"
-    if corpus.is_dir():  # the corpus's front matters too, read where they are
-        for path in sorted(corpus.iterdir()):
-            found = re.match(r"---\n(.*?)\n---", path.read_text(encoding="utf-8").replace("\r\n", "\n"), re.S)
-            if found:
-                texts.append("\n" + found.group(1))
-    for text in texts:
-        fast = _compose_fast(text, 64)
-        assert fast is not False, text
-        assert fast is not None and walk(fast) == walk(_StringsOnlyLoader(text, 64).get_single_node()), text
-    for broken in ("a: 'x\n", "a: [1, 2\n", "a: b: c\n", "\ta: 1\n", "a: \x00\n", "[" * 100 + "\n"):
-        assert _compose_fast(broken, 64) is False, broken
-    assert _compose_fast("tags: [[[[deep]]]]\n", 3) is False  # too deep: the Python loader says where
-    assert _compose_fast("tags: [[[deep]]]\n", 4) is not False

@@ -133,7 +133,7 @@ def split_front_matter(text: str, file: str, diags: Diagnostics,
 
 def _yaml_front(raw: str, file: str, diags: Diagnostics, limits: Limits = DEFAULT) -> dict[str, Any] | None:
     before = len(diags.errors)
-    node = compose("\n" + raw, file, diags, limits, fast=True)  # the leading newline keeps line numbers right
+    node = compose("\n" + raw, file, diags, limits)  # the leading newline keeps line numbers right
     if len(diags.errors) > before:
         return None
     if node is None:

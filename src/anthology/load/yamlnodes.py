@@ -31,7 +31,7 @@ class _StringsOnlyLoader(yaml.SafeLoader):
         self.depth = 0
 
     def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:  # type: ignore[override]
-        if self.check_event(yaml.SequenceStartEvent, yaml.MappingStartEvent):  # libyaml's: exact classes
+        if self.check_event(yaml.CollectionStartEvent):
             if self.depth >= self.max_depth:
                 raise _TooDeep(self.peek_event().start_mark)
             self.depth += 1
@@ -40,51 +40,6 @@ class _StringsOnlyLoader(yaml.SafeLoader):
             finally:
                 self.depth -= 1
         return super().compose_node(parent, index)
-
-
-if yaml.__with_libyaml__:
-    from yaml._yaml import CParser
-
-    class _FastStringsOnlyLoader(CParser, _StringsOnlyLoader):  # type: ignore[misc]
-        """The same loader with libyaml's scanner and parser (C) producing the events; the
-        nodes are composed by the Python composer above (the depth limit, the positions)."""
-
-        def __init__(self, stream: str, max_depth: int) -> None:
-            CParser.__init__(self, stream)
-            yaml.composer.Composer.__init__(self)
-            yaml.constructor.SafeConstructor.__init__(self)
-            yaml.resolver.Resolver.__init__(self)
-            self.max_depth = max_depth
-            self.depth = 0
-
-        def get_single_node(self) -> yaml.Node | None:
-            return yaml.composer.Composer.get_single_node(self)
-
-        def compose_scalar_node(self, anchor: str | None) -> yaml.ScalarNode:
-            node = super().compose_scalar_node(anchor)
-            node.style = node.style or None  # a plain scalar: libyaml says '', PyYAML None
-            return node
-else:  # pragma: no cover - PyYAML built without libyaml
-    _FastStringsOnlyLoader = None
-
-
-def _compose_fast(text: str, max_depth: int) -> yaml.Node | None | bool:
-    """The node tree by the C parser, or False when it is not there or found any problem
-    (the Python loader then reports it, with the positions and words the messages use)."""
-    if _FastStringsOnlyLoader is None or _NON_PRINTABLE.search(text):
-        return False
-    loader = None
-    try:
-        loader = _FastStringsOnlyLoader(text, max_depth)
-        return loader.get_single_node()
-    except (yaml.YAMLError, _TooDeep, RecursionError):
-        return False
-    finally:
-        if loader is not None:
-            loader.dispose()
-
-
-_NON_PRINTABLE = yaml.reader.Reader.NON_PRINTABLE
 
 
 class _TooDeep(Exception):
@@ -99,18 +54,8 @@ def _position(text: str, offset: int) -> tuple[int, int]:
     return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
-def compose(text: str, file: str, diags: Diagnostics, limits: Limits = DEFAULT, *,
-            fast: bool = False) -> yaml.Node | None:
-    """Parse ``text`` into a node tree, reporting syntax errors and duplicate keys.
-
-    ``fast``: libyaml parses, when it is there (a review's front matter: a 200-review book
-    has dozens). Every node's start and scalars are the same as PyYAML's; a mapping or list
-    ends at the next line's start instead of after its last value, which only the
-    manifest's editor (edit.py) reads."""
-    if fast:
-        node = _compose_fast(text, limits.yaml_depth)
-        if node is not False:
-            return _checked(node, file, diags)
+def compose(text: str, file: str, diags: Diagnostics, limits: Limits = DEFAULT) -> yaml.Node | None:
+    """Parse ``text`` into a node tree, reporting syntax errors and duplicate keys."""
     loader: _StringsOnlyLoader | None = None
     try:
         loader = _StringsOnlyLoader(text, limits.yaml_depth)  # checks every character at once
@@ -158,10 +103,6 @@ def compose(text: str, file: str, diags: Diagnostics, limits: Limits = DEFAULT, 
     finally:
         if loader is not None:
             loader.dispose()
-    return _checked(node, file, diags)
-
-
-def _checked(node: yaml.Node | None, file: str, diags: Diagnostics) -> yaml.Node | None:
     if node is not None:
         try:
             _check_duplicates(node, file, diags, set())
