@@ -45,8 +45,11 @@ def build(project: Path | str, out_dir: Path | str | None = None, *, pdf: bool =
     the build advances (the library never prints). ``use_cache``: reuse laid-out sections
     from the project's ``.anthology-cache/``; ``workers``: layout processes (default: one
     per core), or :class:`~anthology.render.parallel.Workers` kept from one build to the next;
-    ``memo``: a :class:`~anthology.load.memo.ReviewMemo` kept likewise (reviews not re-read)."""
+    ``memo``: a :class:`~anthology.load.memo.ReviewMemo` kept likewise (reviews not re-read);
+    without one, and with ``use_cache``, reviews parsed before come from the project's cache."""
     from .load import load_book
+    from .load.memo import ReviewMemo
+    from .load.store import ReviewStore
     from .render.build import build as render_book
     from .render.html import USER_TEMPLATES
     from .render.parallel import early_workers
@@ -54,6 +57,8 @@ def build(project: Path | str, out_dir: Path | str | None = None, *, pdf: bool =
     started = time.monotonic()
     diags = diags if diags is not None else Diagnostics()
     root = Path(project)
+    if memo is None:  # reviews parsed by earlier builds come from the project's cache
+        memo = ReviewMemo(ReviewStore(root) if use_cache else None)
     # The PDF's workers start now and import WeasyPrint while the reviews load (a book.html.j2
     # override is laid out in one pass, here: no workers for it).
     with early_workers(workers, pdf and not (root / USER_TEMPLATES / "book.html.j2").is_file()) as workers_started:
@@ -63,6 +68,8 @@ def build(project: Path | str, out_dir: Path | str | None = None, *, pdf: bool =
         target = Path(out_dir) if out_dir is not None else root / "build"
         result = render_book(book, target, diags, pdf=pdf, epub=epub, strict=strict, progress=progress,
                              use_cache=use_cache, workers=workers_started)
+    if memo.store is not None:
+        memo.store.prune()
     result.seconds = time.monotonic() - started  # the whole build: loading the reviews included
     return result, diags
 

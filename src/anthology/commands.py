@@ -7,31 +7,39 @@ import shlex
 import sys
 import time
 from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
-
-from rich.console import Console
-from rich.progress import BarColumn, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
-from rich.progress import Progress as RichProgress
-from rich.text import Text
+from typing import TYPE_CHECKING
 
 from . import build
 from .cli import EXIT_ERROR, EXIT_OK, EXIT_USAGE, _interrupted, _Terminated
-from .edit import add_chapters, chapters_json, chapters_text, list_chapters, move_chapter, remove_chapter
 from .errors import AnthologyError, Diagnostic, Diagnostics
 from .index import build_index, people_json, people_text
 from .load import load_book
 from .load.book import slugify
 from .load.memo import ReviewMemo
-from .load.schema import schema_text
-from .model import Book
-from .render.build import BuildResult
+from .load.store import ReviewStore
 from .render.html import check_templates
 from .render.lock import build_lock
 from .render.parallel import Workers, default_workers
-from .render.preflight import preflight
-from .scaffold import init_project
 
-_err = Console(stderr=True, highlight=False, soft_wrap=True)  # colours only on a terminal; NO_COLOR respected
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress as RichProgress
+    from rich.progress import TaskID
+
+    from .model import Book
+    from .render.build import BuildResult
+
+# What only some commands need is imported by them: a build starts sooner without it.
+
+
+@cache
+def _err() -> Console:
+    """Standard error, through rich: colours only on a terminal; NO_COLOR respected."""
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _show(diagnostics: Sequence[Diagnostic] | Diagnostics, root: Path, *, quiet: bool = False,
@@ -39,8 +47,10 @@ def _show(diagnostics: Sequence[Diagnostic] | Diagnostics, root: Path, *, quiet:
     for d in diagnostics:
         if quiet and d.severity == "warning" and not strict:
             continue
+        from rich.text import Text
+
         style = "red" if d.severity == "error" or strict else "yellow"
-        _err.print(Text(_located(d, root), style=style))
+        _err().print(Text(_located(d, root), style=style))
 
 
 class _Progress:
@@ -54,9 +64,12 @@ class _Progress:
         self.step = -1
 
     def __enter__(self) -> _Progress:
-        if not self.quiet and _err.is_terminal:
+        if not self.quiet and _err().is_terminal:
+            from rich.progress import BarColumn, SpinnerColumn, TextColumn, TimeElapsedColumn
+            from rich.progress import Progress as RichProgress
+
             self.bar = RichProgress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                                    TimeElapsedColumn(), console=_err, transient=True)
+                                    TimeElapsedColumn(), console=_err(), transient=True)
             self.bar.start()
             self.task = self.bar.add_task("loading", total=4)
         return self
@@ -85,6 +98,8 @@ def _human(size: int) -> str:
 
 
 def _preflight(book: Book, out: Path) -> int:
+    from .render.preflight import preflight
+
     slug = slugify(book.title)
     report = preflight(book, out / f"{slug}.pdf", out / f"{slug}.epub")
     marks = {"ok": "ok  ", "warn": "warn", "fail": "FAIL"}
@@ -122,6 +137,8 @@ def _preview(root: Path, port: int) -> int:
 
 def _init(target: Path, force: bool) -> int:
     try:
+        from .scaffold import init_project
+
         written = init_project(target, force=force)
     except AnthologyError as exc:
         _show(exc.diagnostics, target)
@@ -135,6 +152,8 @@ def _init(target: Path, force: bool) -> int:
 
 def _edit(args: argparse.Namespace, root: Path) -> int:
     """chapters, move, add, remove: errors reach main() as AnthologyError."""
+    from .edit import add_chapters, chapters_json, chapters_text, list_chapters, move_chapter, remove_chapter
+
     if args.command == "chapters":
         rows = list_chapters(root)
         print(chapters_json(rows) if args.json else chapters_text(rows))
@@ -150,6 +169,8 @@ def _edit(args: argparse.Namespace, root: Path) -> int:
 def run(args: argparse.Namespace) -> int:
     """Run the parsed command."""
     if args.command == "schema":
+        from .load.schema import schema_text
+
         print(schema_text(args.which), end="")
         return EXIT_OK
     if args.command == "init":
@@ -234,7 +255,8 @@ def _watch(args: argparse.Namespace, root: Path) -> int:
     # The layout workers stay from one rebuild to the next: WeasyPrint imported, fonts loaded.
     count = args.jobs if args.jobs is not None else default_workers()
     kept: Workers | None = None
-    memo = ReviewMemo()  # and the reviews, read again only when saved
+    # and the reviews, read again only when saved (and stored in the project's cache, as by a build)
+    memo = ReviewMemo(None if args.no_cache else ReviewStore(root))
 
     def workers() -> Workers | None:
         nonlocal kept

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from pathlib import Path
 from types import MappingProxyType
 
 import pyuca
@@ -26,29 +28,54 @@ from .model import Book, Chapter
 from .names import fold, heading, normalise_caps
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-SortKeys = dict[str, tuple[int, ...]]  # one index's memo: text → its collation weights
 
 
 @functools.cache
 def _collator() -> pyuca.Collator:
     """Built on first use (reading the collation table takes 80 ms): commands that never
-    sort an index do not pay for it."""
+    sort an index, and builds whose keys all come from the cache, do not pay for it."""
     return pyuca.Collator()
 
 
-@functools.cache
-def _letter_weights() -> dict[int, str]:
-    """The primary weight of each letter A-Z → that letter."""
-    return {_collator().sort_key(c)[0]: c for c in LETTERS}
+def collation_version() -> str:
+    """What the weights of :class:`SortKeys` depend on: pyuca's table, Python's Unicode."""
+    table = Path(pyuca.__file__).parent / f"allkeys-{pyuca.Collator.UCA_VERSION}.txt"
+    try:
+        size = table.stat().st_size
+    except OSError:
+        size = -1
+    return f"pyuca {pyuca.Collator.UCA_VERSION} {size} unicode {unicodedata.unidata_version}"
 
 
-def _sort_key(text: str, memo: SortKeys | None) -> tuple[int, ...]:
-    if memo is None:
-        return _collator().sort_key(text)
-    key = memo.get(text)
-    if key is None:
-        key = memo[text] = _collator().sort_key(text)
-    return key
+class SortKeys:
+    """Collation weights of texts, computed once each (a heading is collated for its letter,
+    its cross-references and its sort). ``known``: weights computed before, for
+    :func:`collation_version` (the build's cache keeps them between builds)."""
+
+    def __init__(self, known: dict[str, tuple[int, ...]] | None = None) -> None:
+        self.known: dict[str, tuple[int, ...]] = dict(known or {})
+        self.asked: set[str] = set()
+        self.computed = 0
+        self._letters: dict[int, str] | None = None
+
+    def __call__(self, text: str) -> tuple[int, ...]:
+        self.asked.add(text)
+        key = self.known.get(text)
+        if key is None:
+            key = self.known[text] = tuple(_collator().sort_key(text))
+            self.computed += 1
+        return key
+
+    def letters(self) -> dict[int, str]:
+        """The primary weight of each letter A-Z → that letter."""
+        if self._letters is None:
+            self._letters = {self(c)[0]: c for c in LETTERS}
+        return self._letters
+
+    def used(self) -> dict[str, tuple[int, ...]]:
+        """The weights this build asked for (what is worth keeping)."""
+        return {text: self.known[text] for text in self.asked}
+
 
 # How a role reads after a name in the index: "Lee Je-hoon (actor)".
 ROLE_NOUNS = {
@@ -147,20 +174,20 @@ def spelling_key(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
-def collation_key(text: str, memo: SortKeys | None = None) -> tuple[tuple[int, ...], ...]:
-    """Word-by-word, diacritic-aware (Unicode Collation Algorithm): 'Östlund' files under O.
-    ``memo``: keys already computed while building this index (a heading is collated for its
-    letter, its cross-references and its sort)."""
-    return tuple(_sort_key(part, memo) for part in text.split(", ", 1))
+def collation_key(text: str, keys: SortKeys | None = None) -> tuple[tuple[int, ...], ...]:
+    """Word-by-word, diacritic-aware (Unicode Collation Algorithm): 'Östlund' files under O."""
+    keys = keys if keys is not None else SortKeys()
+    return tuple(keys(part) for part in text.split(", ", 1))
 
 
-def letter_group(text: str, memo: SortKeys | None = None) -> str:
+def letter_group(text: str, keys: SortKeys | None = None) -> str:
+    keys = keys if keys is not None else SortKeys()
     for ch in text:
         if ch.isalnum():
             if ch.isdigit():
                 return "#"
-            weights = _sort_key(ch, memo)
-            return _letter_weights().get(weights[0], ch.upper()) if weights else ch.upper()
+            weights = keys(ch)
+            return keys.letters().get(weights[0], ch.upper()) if weights else ch.upper()
     return "#"
 
 
@@ -206,7 +233,7 @@ class _Roster:
         return person
 
 
-def build_index(book: Book) -> PeopleIndex:
+def build_index(book: Book, keys: SortKeys | None = None) -> PeopleIndex:
     """Every credited or mentioned person of the book, with exact anchors."""
     roster = _Roster()
     diags: list[Diagnostic] = []
@@ -238,7 +265,7 @@ def build_index(book: Book) -> PeopleIndex:
         diags += _uncredited_actors(chapter, roster)
     diags += _credit_variant_warnings(book, roster, buckets)
 
-    entries = _entries(roster)
+    entries = _entries(roster, keys if keys is not None else SortKeys())
     ids = {e.name: e.id for e in entries if not e.see}
     refs = {key: (anchor, ids[_owner(roster, book, key)]) for key, (anchor, _) in credit_refs.items()}
     return PeopleIndex(
@@ -467,11 +494,10 @@ def _entry_id(name: str, used: set[str]) -> str:
     return candidate
 
 
-def _entries(roster: _Roster) -> list[Entry]:
+def _entries(roster: _Roster, keys: SortKeys) -> list[Entry]:
     entries: list[Entry] = []
     used: set[str] = set()
     main: dict[str, Entry] = {}
-    keys: SortKeys = {}
     for person in roster.people.values():
         if person.see or not person.locators:
             continue
@@ -571,7 +597,7 @@ def title_heading(title: str) -> str:
     return f"{m.group(2)}, {m.group(1)}" if m else title
 
 
-def _simple_index(key: str, items: list[tuple[str, str, Chapter]]) -> BookIndex:
+def _simple_index(key: str, items: list[tuple[str, str, Chapter]], keys: SortKeys | None) -> BookIndex:
     """Entries from (heading, name, chapter) triples; each locator is the chapter's opening."""
     by_heading: dict[str, list[Chapter]] = {}
     names: dict[str, str] = {}
@@ -581,7 +607,7 @@ def _simple_index(key: str, items: list[tuple[str, str, Chapter]]) -> BookIndex:
         if chapter not in chapters:
             chapters.append(chapter)
     used: set[str] = set()
-    keys: SortKeys = {}
+    keys = keys if keys is not None else SortKeys()
     entries = [
         Entry(id=_entry_id(f"{key}-{head}", used), name=names[head], heading=head, group=letter_group(head, keys),
               locators=tuple(Locator(c.id, c.id, "", names[head]) for c in chapters))
@@ -591,7 +617,7 @@ def _simple_index(key: str, items: list[tuple[str, str, Chapter]]) -> BookIndex:
     return BookIndex(key, tuple(entries))
 
 
-def build_film_index(book: Book) -> BookIndex:
+def build_film_index(book: Book, keys: SortKeys | None = None) -> BookIndex:
     """Films by title (the 'Film' credit, else the chapter title) and by original title."""
     items: list[tuple[str, str, Chapter]] = []
     for chapter in book.chapters:
@@ -601,18 +627,20 @@ def build_film_index(book: Book) -> BookIndex:
         original = credits.get("original_title")
         if original and fold(original) != fold(film):
             items.append((title_heading(original), original, chapter))
-    return _simple_index("films", items)
+    return _simple_index("films", items, keys)
 
 
-def build_country_index(book: Book) -> BookIndex:
+def build_country_index(book: Book, keys: SortKeys | None = None) -> BookIndex:
     items = [(country, country, chapter) for chapter in book.chapters
              for country in _COUNTRY_SPLIT.split(chapter.country) if country]
-    return _simple_index("countries", items)
+    return _simple_index("countries", items, keys)
 
 
-def build_indexes(book: Book) -> tuple[PeopleIndex | None, list[PeopleIndex | BookIndex]]:
-    """Every index the manifest turns on (people by default), empty ones left out."""
-    people = build_index(book) if "people" in book.indexes else None
+def build_indexes(book: Book, keys: SortKeys | None = None) -> tuple[PeopleIndex | None, list[PeopleIndex | BookIndex]]:
+    """Every index the manifest turns on (people by default), empty ones left out.
+    ``keys``: collation weights known from earlier builds (the cache's), and added to."""
+    keys = keys if keys is not None else SortKeys()
+    people = build_index(book, keys) if "people" in book.indexes else None
     out: list[PeopleIndex | BookIndex] = []
     if people is not None and any(not e.see for e in people.entries):
         out.append(people)
@@ -620,7 +648,7 @@ def build_indexes(book: Book) -> tuple[PeopleIndex | None, list[PeopleIndex | Bo
         people = None
     for key, builder in (("films", build_film_index), ("countries", build_country_index)):
         if key in book.indexes:
-            index = builder(book)
+            index = builder(book, keys)
             if index.entries:
                 out.append(index)
     return people, out

@@ -8,6 +8,10 @@ language and limits. A review whose parse looked at other files (images: whether
 exist, their size and pixels) is never kept: it is parsed again each time, as is one that
 could not be read. The diagnostics of a kept parse are given again with it, so a warning
 stays shown for as long as its cause is there.
+
+A memo with a :class:`~anthology.load.store.ReviewStore` also looks on disk, under the file's
+bytes, for what it has not kept: a fresh process (one `anthology build`) then parses only the
+reviews saved since the last build.
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ from pathlib import Path
 
 from ..errors import Diagnostic, Diagnostics
 from ..limits import Limits
-from .review import Review, parse_review
+from .review import Review, parse_review, read_bytes
+from .store import ReviewStore
 
 _Key = tuple[object, ...]
 
@@ -26,8 +31,9 @@ _Key = tuple[object, ...]
 class ReviewMemo:
     """A cache of :func:`parse_review` results for one long-running process, one project."""
 
-    def __init__(self) -> None:
-        self._kept: dict[_Key, tuple[Review, tuple[Diagnostic, ...]]] = {}
+    def __init__(self, store: ReviewStore | None = None) -> None:
+        self.store = store
+        self._kept: dict[_Key, tuple[Review, tuple[Diagnostic, ...], str]] = {}  # str: the store's key
         self._used: set[_Key] = set()
         self.parsed = 0  # reviews parsed (not taken from the memo) since the last load
 
@@ -37,21 +43,41 @@ class ReviewMemo:
         key = _key(path, root, file, title_override, lang, default_lang, limits)
         if key is not None and key in self._kept:
             self._used.add(key)
-            review, found = self._kept[key]
+            review, found, disk = self._kept[key]
+            if disk and self.store is not None:
+                self.store.used.add(disk)  # kept by the store's prune() too
             diags.extend(found)
             return review
-        self.parsed += 1
         local = Diagnostics()
-        review = parse_review(path, root, file, local, title_override, lang, default_lang, limits)
+        data = disk = None
+        if self.store is not None:
+            data = read_bytes(path, file, local, limits)
+            if data is None:  # unreadable: said once, in local
+                diags.extend(local)
+                return None
+            disk = self.store.key(data, path, root, file, title_override, lang, default_lang, limits)
+            stored = self.store.get(disk)
+            if stored is not None:
+                review, found = stored
+                diags.extend(found)
+                self._keep(key, (review, found, disk), path, root, file, title_override, lang, default_lang, limits)
+                return review
+        self.parsed += 1
+        review = parse_review(path, root, file, local, title_override, lang, default_lang, limits, data)
         found = tuple(local)
         diags.extend(found)
-        # Unchanged since the parse began (a save in between is parsed again next time).
-        if (key is not None and review is not None and not review.images
-                and not any(d.code.startswith("image") for d in found)
-                and key == _key(path, root, file, title_override, lang, default_lang, limits)):
-            self._kept[key] = (review, found)
-            self._used.add(key)
+        if review is not None and not review.images and not any(d.code.startswith("image") for d in found):
+            if disk is not None:
+                self.store.put(disk, review, found)  # type: ignore[union-attr]
+            self._keep(key, (review, found, disk or ""), path, root, file, title_override, lang, default_lang,
+                       limits)
         return review
+
+    def _keep(self, key: _Key | None, kept: tuple[Review, tuple[Diagnostic, ...], str], *args: object) -> None:
+        # Only if unchanged since the parse began (a save in between is parsed again next time).
+        if key is not None and key == _key(*args):  # type: ignore[arg-type]
+            self._kept[key] = kept
+            self._used.add(key)
 
     def loaded(self) -> None:
         """One load is over: forget reviews it did not use (files edited, removed, unlisted)."""

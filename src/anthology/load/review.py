@@ -65,11 +65,15 @@ class _HeaderLine:
 
 
 def read_text(path: Path, file: str, diags: Diagnostics, limits: Limits = DEFAULT) -> str | None:
-    """Decode a review: UTF-8 (BOM allowed), UTF-16 with a BOM; newlines normalised.
+    """Decode a review: UTF-8 (BOM allowed), UTF-16 with a BOM; newlines normalised."""
+    data = read_bytes(path, file, diags, limits)
+    return None if data is None else text_of(data, file, diags)
 
-    Only a regular file is read: the file is opened without blocking and checked before any
-    byte is read, so a named pipe or a device answers at once instead of hanging the build.
-    """
+
+def read_bytes(path: Path, file: str, diags: Diagnostics, limits: Limits = DEFAULT) -> bytes | None:
+    """A review's bytes. Only a regular file is read: the file is opened without blocking and
+    checked before any byte is read, so a named pipe or a device answers at once instead of
+    hanging the build."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as exc:
@@ -87,12 +91,16 @@ def read_text(path: Path, file: str, diags: Diagnostics, limits: Limits = DEFAUL
                         f"split it, or {how_to_raise('review_megabytes')}")
             return None
         with os.fdopen(fd, "rb", closefd=False) as fh:
-            data = fh.read(limits.review_bytes + 1)
+            return fh.read(limits.review_bytes + 1)
     except OSError as exc:
         diags.error(file, 0, 0, "unreadable", f"cannot read the file: {exc.strerror}")
         return None
     finally:
         os.close(fd)
+
+
+def text_of(data: bytes, file: str, diags: Diagnostics) -> str | None:
+    """The text of a review's bytes (see :func:`read_text`)."""
     text = decode(data, file, diags)
     if text is None:
         return None
@@ -300,9 +308,12 @@ def parse_header(lines: list[str], start: int, first_line: int) -> tuple[list[_H
 
 def parse_review(path: Path, root: Path, file: str, diags: Diagnostics,
                  title_override: str = "", lang: str = "", default_lang: str = "en",
-                 limits: Limits = DEFAULT) -> Review | None:
-    """Parse one review file. Errors and warnings go to ``diags``; None when unusable."""
-    text = read_text(path, file, diags, limits)
+                 limits: Limits = DEFAULT, data: bytes | None = None) -> Review | None:
+    """Parse one review file. Errors and warnings go to ``diags``; None when unusable.
+    ``data``: the file's bytes, when the caller has read them (:func:`read_bytes`)."""
+    if data is None:
+        data = read_bytes(path, file, diags, limits)
+    text = None if data is None else text_of(data, file, diags)
     if text is None:
         return None
     front, rest, first_line, ok = split_front_matter(text, file, diags, limits)

@@ -14,15 +14,17 @@ from ..index import build_indexes
 from ..load.body import IMAGE_TYPES
 from ..load.book import slugify
 from ..model import Book
-from .cache import LayoutCache
+from .cache import LayoutCache, SortKeyCache
+from .cachedir import cache_dir
 from .confine import ConfinedPaths  # the policy alone: the EPUB reads without WeasyPrint
 from .context import with_anchors
+from .cover import cached_cover
 from .epub import render_epub
 from .html import make_environment
 from .output import write_all_atomic
 from .pagelist import PageBreak
 from .parallel import Workers
-from .pdf import render_pdf, warm_up
+from .pdf import FONT_DIR, render_pdf, warm_up
 
 
 @dataclass(slots=True)
@@ -96,7 +98,9 @@ def build(book: Book, out_dir: Path, diags: Diagnostics, *, pdf: bool = True, ep
     when = build_date(book)
     if pdf and isinstance(workers, Workers):
         warm_up(book, env, when, workers)
-    people, indexes = build_indexes(book)
+    collation = SortKeyCache(book.root) if use_cache else None
+    keys = collation.load() if collation is not None else None
+    people, indexes = build_indexes(book, keys)
     if people is not None:
         diags.extend(people.diagnostics)
     book = with_anchors(book, people)
@@ -117,8 +121,9 @@ def build(book: Book, out_dir: Path, diags: Diagnostics, *, pdf: bool = True, ep
         """The EPUB, made while the workers lay out the folios and the indexes."""
         if epub and epub_path not in rendered:
             step(2)
-            rendered[epub_path] = render_epub(book, env, when, read_assets(book), people, indexes, breaks,
-                                              read_cover(book))
+            drawn = cache_dir(book.root) if use_cache else None
+            cover = read_cover(book) or ("images/cover.png", "image/png", cached_cover(book, FONT_DIR, drawn))
+            rendered[epub_path] = render_epub(book, env, when, read_assets(book), people, indexes, breaks, cover)
 
     pdf_result = render_pdf(book, env, diags, when, people, indexes, cache=cache, workers=workers, merge_pdf=pdf,
                             progress=sections_done, meanwhile=make_epub)
@@ -143,6 +148,8 @@ def build(book: Book, out_dir: Path, diags: Diagnostics, *, pdf: bool = True, ep
         ) from None
     if cache is not None:
         cache.prune()
+    if collation is not None and keys is not None:
+        collation.save(keys)
     result.laid_out, result.reused = pdf_result.laid_out, pdf_result.reused
     for path, data in rendered.items():
         kind = path.suffix.lstrip(".")

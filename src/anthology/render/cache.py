@@ -26,10 +26,14 @@ import os
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import __version__
 from .cachedir import cache_dir
 from .jobs import FontUse, Job, LaidOut, current_sha256
+
+if TYPE_CHECKING:
+    from ..index import SortKeys
 from .pagelist import PageBreak
 
 FORMAT = "layout-3"  # bump when LaidOut or the way jobs are laid out changes
@@ -77,30 +81,68 @@ class LayoutCache:
         self.used.add(key)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            _write(self.folder / f"{key}.pdf", result.pdf)
-            _write(self.folder / f"{key}.json", json.dumps(_encode(result), sort_keys=True).encode("utf-8"))
+            write_atomic(self.folder / f"{key}.pdf", result.pdf)
+            write_atomic(self.folder / f"{key}.json", json.dumps(_encode(result), sort_keys=True).encode("utf-8"))
         except OSError:
             pass  # a cache that cannot be written only makes the next build slower
 
     def prune(self, keep_days: float = 7.0) -> None:
-        """Forget what is no longer useful: entries unused for ``keep_days``, and beyond as many
-        unused entries as this build used (so that undoing an edit still finds its layout,
-        while the folder stays the size of a few books). Temporary files of killed builds go too."""
-        now = time.time()
-        for folder, used in ((self.folder, self.used), (self.fonts, self.used_fonts)):
-            with contextlib.suppress(OSError):
-                unused: dict[str, list[Path]] = {}
-                for path in folder.iterdir():
-                    name = path.name.split(".")[0]
-                    if path.name.startswith(".tmp-") and now - path.stat().st_mtime > 3600:
-                        path.unlink(missing_ok=True)
-                    elif name and name not in used:
-                        unused.setdefault(name, []).append(path)
-                newest = sorted(unused, key=lambda n: max(_mtime(p) for p in unused[n]), reverse=True)
-                for rank, name in enumerate(newest):
-                    if rank >= max(len(used), 50) or now - max(_mtime(p) for p in unused[name]) > keep_days * 86400:
-                        for path in unused[name]:
-                            path.unlink(missing_ok=True)
+        """Forget what is no longer useful (see :func:`prune`)."""
+        prune(self.folder, self.used, keep_days)
+        prune(self.fonts, self.used_fonts, keep_days)
+
+
+class SortKeyCache:
+    """The collation weights of the index headings (``collation.json``): a build whose headings
+    were all seen before does not load pyuca's table (a tenth of a second). Kept under
+    :func:`~anthology.index.collation_version`; only the weights the last build used are kept."""
+
+    def __init__(self, project: Path) -> None:
+        self.path = cache_dir(project) / "collation.json"
+        self.loaded: dict[str, tuple[int, ...]] = {}
+
+    def load(self) -> SortKeys:
+        from ..index import SortKeys, collation_version
+
+        try:
+            data = json.loads(self.path.read_bytes())
+            if data["version"] == collation_version():
+                self.loaded = {text: tuple(int(w) for w in weights) for text, weights in data["keys"].items()
+                               if isinstance(text, str) and isinstance(weights, list)}
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            self.loaded = {}
+        return SortKeys(self.loaded)
+
+    def save(self, keys: SortKeys) -> None:
+        from ..index import collation_version
+
+        used = keys.used()
+        if used == self.loaded:
+            return
+        with contextlib.suppress(OSError):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(self.path, json.dumps({"version": collation_version(), "keys": used}).encode("utf-8"))
+
+
+def prune(folder: Path, used: set[str], keep_days: float = 7.0) -> None:
+    """Forget what is no longer useful in one cache folder: entries (files named by their key,
+    before the first dot) unused for ``keep_days``, and beyond as many unused entries as this
+    build used (so that undoing an edit still finds its entry, while the folder stays the size
+    of a few books). Temporary files of killed builds go too."""
+    now = time.time()
+    with contextlib.suppress(OSError):
+        unused: dict[str, list[Path]] = {}
+        for path in folder.iterdir():
+            name = path.name.split(".")[0]
+            if path.name.startswith(".tmp-") and now - path.stat().st_mtime > 3600:
+                path.unlink(missing_ok=True)
+            elif name and name not in used:
+                unused.setdefault(name, []).append(path)
+        newest = sorted(unused, key=lambda n: max(_mtime(p) for p in unused[n]), reverse=True)
+        for rank, name in enumerate(newest):
+            if rank >= max(len(used), 50) or now - max(_mtime(p) for p in unused[name]) > keep_days * 86400:
+                for path in unused[name]:
+                    path.unlink(missing_ok=True)
 
 
 def _mtime(path: Path) -> float:
@@ -110,7 +152,7 @@ def _mtime(path: Path) -> float:
         return 0.0
 
 
-def _write(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes) -> None:
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
     try:
         with os.fdopen(fd, "wb") as handle:

@@ -180,6 +180,7 @@ def render_epub(book: Book, env: jinja2.Environment, modified: datetime, assets:
     writer = _Writer(buffer, out, {
         "epub3_landmark": False, "epub2_guide": False, "epub3_pages": False,
         "mtime": modified, "raise_exceptions": True,
+        "compresslevel": 0,  # repack() compresses, once
     })
     writer.process()
     writer.write()

@@ -120,3 +120,18 @@ def current_sha256(url: str, project: Path) -> str:
         return hashlib.sha256(real.read_bytes()).hexdigest()
     except OSError:
         return ""
+
+
+# -- the merged book's pages (render/merge.py) ----------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """One page of the merged book: page ``page`` of document ``doc``, or a blank page (doc -1),
+    with the folio page drawn over it (document, page) if any."""
+
+    doc: int
+    page: int = 0
+    folio: tuple[int, int] | None = None
+
+
+BLANK = -1

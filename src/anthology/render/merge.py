@@ -24,7 +24,6 @@ import hashlib
 import io
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from math import ceil
 from pathlib import Path
 from types import SimpleNamespace
@@ -33,20 +32,8 @@ import pikepdf
 import uharfbuzz as hb
 
 from .engine import Matrix, make_page_bookmark_tree
-from .jobs import FontUse, LaidOut, source_date_epoch
+from .jobs import BLANK, FontUse, LaidOut, Slot, source_date_epoch
 
-
-@dataclass(frozen=True, slots=True)
-class Slot:
-    """One page of the merged book: page ``page`` of document ``doc``, or a blank page (doc -1),
-    with the folio page drawn over it (document, page) if any."""
-
-    doc: int
-    page: int = 0
-    folio: tuple[int, int] | None = None
-
-
-BLANK = -1
 FontSource = Callable[[str], bytes | None]  # sha256 of a font file → its bytes (None: unknown)
 
 

@@ -40,11 +40,9 @@ from .cache import LayoutCache
 from .context import AnyIndex, index_view, template_context
 from .engine import CSS, HTML, ConfinedFetcher, Document, font_configuration, release_fonts
 from .html import THEME_DIR, USER_TEMPLATES, render, stylesheet
-from .jobs import KEEP_ALL, KEEP_FOLIOS_ONLY, KEEP_NO_FOLIOS, Capture, Job, LaidOut, source_date_epoch
-from .merge import BLANK, Slot, merge
+from .jobs import BLANK, KEEP_ALL, KEEP_FOLIOS_ONLY, KEEP_NO_FOLIOS, Capture, Job, LaidOut, Slot, source_date_epoch
 from .pagelist import PageBreak, find_breaks
 from .parallel import LayoutFailed, LayoutTimeout, Runner, Tick, Workers, lay_out
-from .prepress import finish, finish_pdf
 
 FONT_DIR = Path(font_source_serif_pro.font_directory)
 FONT_FACES = (  # (file, weight, style)
@@ -251,6 +249,9 @@ def _render_pieces(book: Book, env: jinja2.Environment, diags: Diagnostics, when
             geo = wanted
         if not merge_pdf:
             return PdfResult(b"", body.pages, tuple(body.breaks), runner.laid_out, runner.reused)
+        from .merge import merge  # pikepdf and HarfBuzz: not for a build without a PDF
+        from .prepress import finish_pdf
+
         docs, slots = _assemble(front, body, laid, folios, index_doc)
         fonts = cache.fonts if cache is not None else None
         # In a worker when there are workers (the merge is the build's largest use of memory),
@@ -426,6 +427,8 @@ def _render_single(book: Book, env: jinja2.Environment, diags: Diagnostics, when
                 geo = wanted
             data = pages[0].document.copy([p.page for p in pages]).write_pdf(
                 attachments=[], pdf_identifier=_identifier(book), pdf_variant=_variant(book))
+            from .prepress import finish
+
             data = finish(data, geo, front_count)
     finally:
         logger.removeHandler(capture)
