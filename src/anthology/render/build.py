@@ -101,6 +101,8 @@ def build(book: Book, out_dir: Path, diags: Diagnostics, *, pdf: bool = True, ep
     collation = SortKeyCache(book.root) if use_cache else None
     keys = collation.load() if collation is not None else None
     people, indexes = build_indexes(book, keys)
+    if isinstance(workers, Workers):
+        workers.loaded()
     if people is not None:
         diags.extend(people.diagnostics)
     book = with_anchors(book, people)

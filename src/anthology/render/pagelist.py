@@ -96,10 +96,13 @@ def insert_breaks(body_html: str, breaks: list[PageBreak]) -> str:
     by_block: dict[str, list[PageBreak]] = {}
     for b in inside:
         by_block.setdefault(b.block, []).append(b)
+    ids: dict[str, etree._Element] = {}
+    for el in root.iter(*BLOCKS):
+        ids.setdefault(el.get("id") or "", el)
     for block_id, marks in by_block.items():
-        found = root.xpath(f"//*[@id='{block_id}']")
-        if found:
-            _mark_block(found[0], marks)
+        found = ids.get(block_id)
+        if found is not None:
+            _mark_block(found, marks)
     inner = etree.tostring(root, encoding="unicode")
     inner = inner[len("<div>"):-len("</div>")] if inner.startswith("<div>") else body_html
     return _MARK.sub(lambda m: "".join(marker(label) for label in m.group(1).split("\ue002")), inner)
@@ -124,7 +127,12 @@ def _mark_block(block: etree._Element, marks: list[PageBreak]) -> None:
             yield child, "tail"
 
     for el, attr in in_order(block):
+        if not wanted:
+            break
         text = getattr(el, attr) or ""
+        if count + _solid(text) <= wanted[0].offset:  # no break in this text: counted at C speed
+            count += _solid(text)
+            continue
         out, solid = [], 0
         for ch in text:
             while wanted and count + solid == wanted[0].offset and not ch.isspace():

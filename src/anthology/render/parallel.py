@@ -99,12 +99,13 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _worker_start(parent: int, warm: bool = False) -> None:
+def _worker_start(parent: int, started: object = None, loaded: object = None) -> None:
     """Ctrl-C and ``kill`` are for the build's own process: it stops the workers itself, and
     a worker must neither print a traceback nor run the build's SIGTERM handler. Should the
     build's process die (``kill -9``), its workers die with it (Linux), not at the end of
     their current chapter. ``warm``: started before the book was loaded (:class:`Workers`),
-    the worker imports WeasyPrint now, while the build's process reads the reviews."""
+    the worker imports WeasyPrint now, while the build's process reads the reviews, and what
+    the merge needs (pikepdf, HarfBuzz): one of the workers merges the book."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if sys.platform.startswith("linux"):
@@ -115,9 +116,19 @@ def _worker_start(parent: int, warm: bool = False) -> None:
     # A worker ends with os._exit, after multiprocessing's finalizers: the fonts it loaded
     # itself leave no temporary folder behind (a stopped worker, like a killed build, does).
     multiprocessing.util.Finalize(None, _release_fonts, exitpriority=10)
-    if warm:
+    if started is not None:
+        if not _first(started):
+            loaded.wait(_WAIT_FOR_LOAD)  # type: ignore[attr-defined]
         with contextlib.suppress(Exception):  # WeasyPrint that cannot load says so at the first job
             load(f"{__package__}.layout")
+            load(f"{__package__}.merge")
+
+
+def _first(started: object) -> bool:
+    """Whether this is the first worker of the pool to start (``started``: a shared counter)."""
+    with started.get_lock():  # type: ignore[attr-defined]
+        started.value += 1  # type: ignore[attr-defined]
+        return started.value == 1  # type: ignore[attr-defined]
 
 
 def _release_fonts() -> None:
@@ -146,7 +157,17 @@ class Workers:
         self.count = count
         self.kept = kept
         self.broken = False
-        self.pool = _fork_context().Pool(count, initializer=_worker_start, initargs=(os.getpid(), True))
+        context = _fork_context()
+        # The first worker imports at once, the others once the book is loaded and indexed
+        # (:meth:`loaded`): with two cores, two imports beside the loading slowed it down by
+        # half, and a rebuild needs one worker first (its chapter), the others seldom.
+        self._loaded = context.Event()
+        self.pool = context.Pool(count, initializer=_worker_start,
+                                 initargs=(os.getpid(), context.Value("i", 0), self._loaded))
+
+    def loaded(self) -> None:
+        """The book is loaded and indexed: the other workers may import WeasyPrint now."""
+        self._loaded.set()
 
     def close(self) -> None:
         self.pool.terminate()  # nothing when the Runner has closed and joined them
@@ -172,6 +193,7 @@ def early_workers(workers: int | Workers | None, wanted: bool = True) -> Iterato
 
 
 _PR_SET_PDEATHSIG = 1
+_WAIT_FOR_LOAD = 5.0  # seconds a worker waits for Workers.loaded() before importing anyway
 
 
 class Runner:
