@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import font_source_serif_pro
 import fontpkg_amiri
@@ -249,15 +250,12 @@ def _render_pieces(book: Book, env: jinja2.Environment, diags: Diagnostics, when
             geo = wanted
         if not merge_pdf:
             return PdfResult(b"", body.pages, tuple(body.breaks), runner.laid_out, runner.reused)
-        from .merge import merge  # pikepdf and HarfBuzz: not for a build without a PDF
-        from .prepress import finish_pdf
-
         docs, slots = _assemble(front, body, laid, folios, index_doc)
         fonts = cache.fonts if cache is not None else None
         # In a worker when there are workers (the merge is the build's largest use of memory),
         # while this process makes the EPUB.
-        merged = runner.start_call(merge, docs, slots, _font_bytes, epoch, fonts,
-                                   partial(finish_pdf, geo=geo, front_pages=front_count))
+        merged = runner.start_call(_merge, docs, slots, _font_bytes, epoch, fonts,
+                                   partial(_finish_pdf, geo=geo, front_pages=front_count))
         if meanwhile is not None:
             meanwhile(tuple(body.breaks))
         data, used_fonts = merged()
@@ -381,6 +379,20 @@ def _assemble(front: LaidOut, body: _Body, laid: list[LaidOut], folios: list[Lai
             slots.append(Slot(BLANK))
         slots += [Slot(len(docs) - 1, k) for k in range(index_doc.pages)]
     return docs, slots
+
+
+def _merge(*args: Any) -> tuple[bytes, set[str]]:
+    """render/merge.py's merge, imported (pikepdf, HarfBuzz) where it runs: in a worker, this
+    process has no use for them."""
+    from .merge import merge
+
+    return merge(*args)
+
+
+def _finish_pdf(pdf: Any, geo: Geometry, front_pages: int) -> None:
+    from .prepress import finish_pdf
+
+    finish_pdf(pdf, geo, front_pages)
 
 
 def _known_fonts() -> frozenset[str]:
