@@ -83,7 +83,7 @@ class ReviewStore:
             if entry["format"] != FORMAT:
                 raise ValueError("another format")
             found = _decode(entry)
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, RecursionError):
             return None
         self.used.add(key)
         with contextlib.suppress(OSError):
@@ -123,9 +123,14 @@ def _decode(entry: dict) -> tuple[Review, tuple[Diagnostic, ...]]:
             raise TypeError("not an integer")
         return value
 
+    def strings(value: object) -> tuple[str, ...]:
+        if not isinstance(value, list):
+            raise TypeError("not a list")
+        return tuple(text(n) for n in value)
+
     review = Review(
         title=text(entry["title"]), subtitle=text(entry["subtitle"]), lang=text(entry["lang"]),
-        credits=tuple(Credit(text(role), text(label), text(value), tuple(text(n) for n in names), number(line))
+        credits=tuple(Credit(text(role), text(label), text(value), strings(names), number(line))
                       for role, label, value, names, line in entry["credits"]),
         body_html=text(entry["body_html"]), text=text(entry["text"]),
     )

@@ -69,7 +69,7 @@ class LayoutCache:
             result = _decode(meta, pdf)
             if not all(current_sha256(url, self.project) == digest for url, digest in result.read):
                 raise ValueError("a file it read has changed")
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
             return None
         self.used.add(key)
         with contextlib.suppress(OSError):
@@ -107,9 +107,8 @@ class SortKeyCache:
         try:
             data = json.loads(self.path.read_bytes())
             if data["version"] == collation_version():
-                self.loaded = {text: tuple(int(w) for w in weights) for text, weights in data["keys"].items()
-                               if isinstance(text, str) and isinstance(weights, list)}
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+                self.loaded = {text: _weights(weights) for text, weights in data["keys"].items()}
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
             self.loaded = {}
         return SortKeys(self.loaded)
 
@@ -122,6 +121,12 @@ class SortKeyCache:
         with contextlib.suppress(OSError):
             self.path.parent.mkdir(parents=True, exist_ok=True)
             write_atomic(self.path, json.dumps({"version": collation_version(), "keys": used}).encode("utf-8"))
+
+
+def _weights(value: object) -> tuple[int, ...]:
+    if not isinstance(value, list) or not all(type(w) is int for w in value):
+        raise TypeError("not a list of integers")
+    return tuple(value)
 
 
 def prune(folder: Path, used: set[str], keep_days: float = 7.0) -> None:
