@@ -19,22 +19,16 @@ from the contents to the chapters would be lost, and the bookmarks would not nes
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import io
-import os
 from collections.abc import Callable, Sequence
 from math import ceil
-from pathlib import Path
 from types import SimpleNamespace
 
 import pikepdf
-import uharfbuzz as hb
 
 from .engine import Matrix, make_page_bookmark_tree
-from .jobs import BLANK, FontUse, LaidOut, Slot, source_date_epoch
-
-FontSource = Callable[[str], bytes | None]  # sha256 of a font file → its bytes (None: unknown)
+from .jobs import BLANK, FontUse, LaidOut, Slot
+from .subset import font_uses
 
 # The documents of the last merge. Freeing them takes a quarter of the merge (200 chapters:
 # 0.06 of 0.24 s); a build's process and its workers end without freeing (os._exit), and a
@@ -42,13 +36,12 @@ FontSource = Callable[[str], bytes | None]  # sha256 of a font file → its byte
 _last: list[pikepdf.Pdf] = []
 
 
-def merge(docs: Sequence[LaidOut], slots: Sequence[Slot], font_source: FontSource, when: int,
-          subset_cache: Path | None = None, finish: Callable[[pikepdf.Pdf], None] | None = None,
-          ) -> tuple[bytes, set[str]]:
-    """The merged PDF, and the names of the font subsets it took from or put in ``subset_cache``.
-    ``docs[0]`` is the base: its catalog and metadata are kept. ``finish`` is applied to the
-    merged PDF just before it is saved. Runs in a worker as well as here (picklable arguments)."""
-    used: set[str] = set()
+def merge(docs: Sequence[LaidOut], slots: Sequence[Slot], programs: dict[str, bytes],
+          finish: Callable[[pikepdf.Pdf], None] | None = None) -> bytes:
+    """The merged PDF. ``docs[0]`` is the base: its catalog and metadata are kept. ``programs``:
+    the fonts merged into one for the whole book (render/subset.py), by WeasyPrint's name.
+    ``finish`` is applied to the merged PDF just before it is saved. Runs in a worker as well
+    as here (picklable arguments)."""
     _last.clear()
     sources = [pikepdf.open(io.BytesIO(d.pdf)) for d in docs]
     try:
@@ -69,7 +62,7 @@ def merge(docs: Sequence[LaidOut], slots: Sequence[Slot], font_source: FontSourc
         for page in placed:
             out.pages.append(page)
         placed = list(out.pages)
-        uses, programs = _font_programs(docs, font_source, when, subset_cache, used)
+        uses = font_uses(docs)
         save_state = out.make_stream(b"q\n")  # one stream, opening every stamped page's content
         for n, slot in enumerate(slots):
             if slot.folio is not None:
@@ -83,7 +76,7 @@ def merge(docs: Sequence[LaidOut], slots: Sequence[Slot], font_source: FontSourc
         buffer = io.BytesIO()
         out.save(buffer, deterministic_id=True, compress_streams=True,
                  object_stream_mode=pikepdf.ObjectStreamMode.generate)
-        return buffer.getvalue(), used
+        return buffer.getvalue()
     finally:
         for source in sources:
             source.close()
@@ -188,23 +181,6 @@ def _font_dicts(pdf: pikepdf.Pdf) -> list[pikepdf.Dictionary]:
     return list(found.values())
 
 
-def _font_programs(docs: Sequence[LaidOut], font_source: FontSource, when: int, cache: Path | None,
-                   used: set[str] | None) -> tuple[dict[str, list[FontUse]], dict[str, bytes]]:
-    """Each font's uses, and the new program of each font that can be merged (a font is merged
-    only once its new program exists: otherwise every document keeps its own subset)."""
-    uses: dict[str, list[FontUse]] = {}
-    for doc in docs:
-        for use in doc.fonts:
-            uses.setdefault(use.key, []).append(use)
-    programs: dict[str, bytes] = {}
-    with source_date_epoch(when):
-        for key, group in uses.items():
-            program = _merged_program(group, font_source, cache, used) if _mergeable(group) else None
-            if program is not None:
-                programs[key] = program
-    return uses, programs
-
-
 def _merge_fonts(pdf: pikepdf.Pdf, uses: dict[str, list[FontUse]], programs: dict[str, bytes]) -> None:
     """One font object per WeasyPrint font for the whole book."""
     canonical: dict[str, pikepdf.Object] = {}
@@ -219,19 +195,6 @@ def _merge_fonts(pdf: pikepdf.Pdf, uses: dict[str, list[FontUse]], programs: dic
                 fonts[name] = canonical[key]
     for key, font in canonical.items():
         _rewrite_font(pdf, font, uses[key], programs[key])
-
-
-def _mergeable(group: list[FontUse]) -> bool:
-    return len({u.original for u in group}) == 1 and not any(u.missing for u in group)
-
-
-def _merged_program(group: list[FontUse], font_source: FontSource, cache: Path | None,
-                    used: set[str] | None) -> bytes | None:
-    gids = sorted({gid for use in group for gid in use.to_unicode})
-    original = font_source(group[0].original) or next((u.data for u in group if u.data), None)
-    if original is None or not gids:
-        return None
-    return _subset(original, group[0].original, group[0].index, gids, cache, used)
 
 
 def _rewrite_font(pdf: pikepdf.Pdf, font: pikepdf.Object, group: list[FontUse], program: bytes) -> None:
@@ -258,59 +221,6 @@ def _rewrite_font(pdf: pikepdf.Pdf, font: pikepdf.Object, group: list[FontUse], 
     descriptor.FontBBox = pikepdf.Array(bbox)
     descendant.W = _widths_array(widths)
     font.ToUnicode = pdf.make_stream(_to_unicode_cmap(to_unicode))
-
-
-def _subset(original: bytes, original_sha: str, index: int, gids: list[int], cache: Path | None,
-            used: set[str] | None = None) -> bytes | None:
-    """The font re-subset for these glyph ids (kept in the cache's fonts/ folder)."""
-    digest = hashlib.sha256(f"{original_sha} {index} {gids}".encode()).hexdigest()
-    if used is not None:
-        used.add(digest)
-    cached = cache / f"{digest}.font" if cache is not None else None
-    if cached is not None and cached.is_file():
-        with contextlib.suppress(OSError):
-            os.utime(cached)  # recently used: kept by the cache's prune()
-            return cached.read_bytes()
-    data = _harfbuzz_subset(original, index, gids)
-    if data is None:
-        return None
-    if cached is not None:
-        temporary = cached.with_name(f".tmp-{digest}")
-        try:
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            temporary.write_bytes(data)
-            temporary.replace(cached)
-        except OSError:
-            pass  # a cache that cannot be written only makes the next build slower
-    return data
-
-
-_DROP_TABLES = [int.from_bytes(tag.encode(), "big") for tag in  # OpenType tags as HarfBuzz integers
-                ("BASE", "DSIG", "EBDT", "EBLC", "EBSC", "GPOS", "GSUB", "JSTF", "LTSH", "PCLT", "SVG ")]
-
-
-def _harfbuzz_subset(original: bytes, index: int, gids: list[int]) -> bytes | None:
-    """HarfBuzz's subsetter with WeasyPrint's flags: glyph ids kept (the content streams use
-    them), outlines of unused glyphs dropped, then the empty glyphs after the last one used."""
-    face = hb.Face(hb.Blob(original), index)
-    if any(face.reference_table(tag).data for tag in ("fvar", "CBDT", "SVG ", "COLR", "sbix")):
-        return None  # variable and colour fonts: WeasyPrint transforms them; keep its subsets
-    first = hb.SubsetInput()
-    first.glyph_set.update(gids)
-    first.flags = (hb.SubsetFlags.RETAIN_GIDS | hb.SubsetFlags.PASSTHROUGH_UNRECOGNIZED
-                   | hb.SubsetFlags.DESUBROUTINIZE)
-    first.sets(hb.SubsetInputSets.DROP_TABLE_TAG).update(_DROP_TABLES)
-    retained = hb.subset(face, first)
-    if retained is None:
-        return None
-    second = hb.SubsetInput()
-    second.glyph_set.update(range(max(gids) + 1))
-    second.flags = (hb.SubsetFlags.PASSTHROUGH_UNRECOGNIZED | hb.SubsetFlags.DESUBROUTINIZE
-                    | hb.SubsetFlags.NO_HINTING)
-    second.sets(hb.SubsetInputSets.DROP_TABLE_TAG).update(_DROP_TABLES)
-    final = hb.subset(retained, second)
-    data = final.blob.data if final is not None else b""
-    return bytes(data) or None
 
 
 def _widths_array(widths: dict[int, float]) -> pikepdf.Array:

@@ -44,6 +44,7 @@ from .html import THEME_DIR, USER_TEMPLATES, render, stylesheet
 from .jobs import BLANK, KEEP_ALL, KEEP_FOLIOS_ONLY, KEEP_NO_FOLIOS, Capture, Job, LaidOut, Slot, source_date_epoch
 from .pagelist import PageBreak, find_breaks
 from .parallel import LayoutFailed, LayoutTimeout, Runner, Tick, Workers, lay_out
+from .subset import font_programs
 
 FONT_DIR = Path(font_source_serif_pro.font_directory)
 FONT_FACES = (  # (file, weight, style)
@@ -251,16 +252,15 @@ def _render_pieces(book: Book, env: jinja2.Environment, diags: Diagnostics, when
         if not merge_pdf:
             return PdfResult(b"", body.pages, tuple(body.breaks), runner.laid_out, runner.reused)
         docs, slots = _assemble(front, body, laid, folios, index_doc)
-        fonts = cache.fonts if cache is not None else None
-        # In a worker when there are workers (the merge is the build's largest use of memory),
-        # while this process makes the EPUB.
-        merged = runner.start_call(_merge, docs, slots, _font_bytes, epoch, fonts,
+        # The fonts here (their files are large), the merge in a worker when there are workers
+        # (it is the build's largest use of memory), while this process makes the EPUB.
+        programs = font_programs(docs, _font_bytes, epoch, cache.fonts if cache is not None else None,
+                                 cache.used_fonts if cache is not None else None)
+        merged = runner.start_call(_merge, docs, slots, programs,
                                    partial(_finish_pdf, geo=geo, front_pages=front_count))
         if meanwhile is not None:
             meanwhile(tuple(body.breaks))
-        data, used_fonts = merged()
-        if cache is not None:
-            cache.used_fonts |= used_fonts
+        data = merged()
     if people is not None:
         _check_locators(people, page_of, diags)
     all_docs = [*laid, *([index_doc] if index_doc else []), front]
@@ -381,7 +381,7 @@ def _assemble(front: LaidOut, body: _Body, laid: list[LaidOut], folios: list[Lai
     return docs, slots
 
 
-def _merge(*args: Any) -> tuple[bytes, set[str]]:
+def _merge(*args: Any) -> bytes:
     """render/merge.py's merge, imported (pikepdf, HarfBuzz) where it runs: in a worker, this
     process has no use for them."""
     from .merge import merge

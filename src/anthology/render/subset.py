@@ -1,0 +1,111 @@
+"""The fonts of the merged book: one subset of each font for the whole book.
+
+WeasyPrint embeds in each document the glyphs that document uses; the merged book keeps one
+program per font, subset with HarfBuzz for the glyphs of every document (render/merge.py puts
+it in). Subsets are kept in the cache's ``fonts/`` folder. This runs in the build's process,
+before the merge is handed to a worker: the merge's worker then never holds a font file (the
+CJK fallback alone is 16 MB), and pikepdf is not needed here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import uharfbuzz as hb
+
+from .jobs import FontUse, LaidOut, source_date_epoch
+
+FontSource = Callable[[str], bytes | None]  # sha256 of a font file → its bytes (None: unknown)
+
+
+def font_uses(docs: Sequence[LaidOut]) -> dict[str, list[FontUse]]:
+    """Each font's uses in the documents, by WeasyPrint's name for it."""
+    uses: dict[str, list[FontUse]] = {}
+    for doc in docs:
+        for use in doc.fonts:
+            uses.setdefault(use.key, []).append(use)
+    return uses
+
+
+def font_programs(docs: Sequence[LaidOut], font_source: FontSource, when: int, cache: Path | None,
+                  used: set[str] | None) -> dict[str, bytes]:
+    """The new program of each font that can be merged (a font is merged only once its new
+    program exists: otherwise every document keeps its own subset). ``used``: the names of the
+    subsets taken from or put in ``cache``."""
+    programs: dict[str, bytes] = {}
+    with source_date_epoch(when):
+        for key, group in font_uses(docs).items():
+            program = _merged_program(group, font_source, cache, used) if _mergeable(group) else None
+            if program is not None:
+                programs[key] = program
+    return programs
+
+
+def _mergeable(group: list[FontUse]) -> bool:
+    return len({u.original for u in group}) == 1 and not any(u.missing for u in group)
+
+
+def _merged_program(group: list[FontUse], font_source: FontSource, cache: Path | None,
+                    used: set[str] | None) -> bytes | None:
+    gids = sorted({gid for use in group for gid in use.to_unicode})
+    original = font_source(group[0].original) or next((u.data for u in group if u.data), None)
+    if original is None or not gids:
+        return None
+    return _subset(original, group[0].original, group[0].index, gids, cache, used)
+
+
+def _subset(original: bytes, original_sha: str, index: int, gids: list[int], cache: Path | None,
+            used: set[str] | None = None) -> bytes | None:
+    """The font re-subset for these glyph ids (kept in the cache's fonts/ folder)."""
+    digest = hashlib.sha256(f"{original_sha} {index} {gids}".encode()).hexdigest()
+    if used is not None:
+        used.add(digest)
+    cached = cache / f"{digest}.font" if cache is not None else None
+    if cached is not None and cached.is_file():
+        with contextlib.suppress(OSError):
+            os.utime(cached)  # recently used: kept by the cache's prune()
+            return cached.read_bytes()
+    data = _harfbuzz_subset(original, index, gids)
+    if data is None:
+        return None
+    if cached is not None:
+        temporary = cached.with_name(f".tmp-{digest}")
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            temporary.write_bytes(data)
+            temporary.replace(cached)
+        except OSError:
+            pass  # a cache that cannot be written only makes the next build slower
+    return data
+
+
+_DROP_TABLES = [int.from_bytes(tag.encode(), "big") for tag in  # OpenType tags as HarfBuzz integers
+                ("BASE", "DSIG", "EBDT", "EBLC", "EBSC", "GPOS", "GSUB", "JSTF", "LTSH", "PCLT", "SVG ")]
+
+
+def _harfbuzz_subset(original: bytes, index: int, gids: list[int]) -> bytes | None:
+    """HarfBuzz's subsetter with WeasyPrint's flags: glyph ids kept (the content streams use
+    them), outlines of unused glyphs dropped, then the empty glyphs after the last one used."""
+    face = hb.Face(hb.Blob(original), index)
+    if any(face.reference_table(tag).data for tag in ("fvar", "CBDT", "SVG ", "COLR", "sbix")):
+        return None  # variable and colour fonts: WeasyPrint transforms them; keep its subsets
+    first = hb.SubsetInput()
+    first.glyph_set.update(gids)
+    first.flags = (hb.SubsetFlags.RETAIN_GIDS | hb.SubsetFlags.PASSTHROUGH_UNRECOGNIZED
+                   | hb.SubsetFlags.DESUBROUTINIZE)
+    first.sets(hb.SubsetInputSets.DROP_TABLE_TAG).update(_DROP_TABLES)
+    retained = hb.subset(face, first)
+    if retained is None:
+        return None
+    second = hb.SubsetInput()
+    second.glyph_set.update(range(max(gids) + 1))
+    second.flags = (hb.SubsetFlags.PASSTHROUGH_UNRECOGNIZED | hb.SubsetFlags.DESUBROUTINIZE
+                    | hb.SubsetFlags.NO_HINTING)
+    second.sets(hb.SubsetInputSets.DROP_TABLE_TAG).update(_DROP_TABLES)
+    final = hb.subset(retained, second)
+    data = final.blob.data if final is not None else b""
+    return bytes(data) or None
