@@ -241,7 +241,8 @@ def _build_once(args: argparse.Namespace, root: Path, diags: Diagnostics, worker
     with build_lock(root, on_wait=waiting), _Progress(args.quiet) as progress:
         return build(root, out, pdf=not args.epub, epub=not args.pdf, diags=diags, strict=args.strict,
                      progress=progress, use_cache=not args.no_cache,
-                     workers=workers if workers is not None else args.jobs, memo=memo)
+                     workers=workers if workers is not None else getattr(args, "workers", None) or args.jobs,
+                     memo=memo)
 
 
 def _watch(args: argparse.Namespace, root: Path) -> int:

@@ -80,12 +80,16 @@ STEPS = ("indexing", "laying out the PDF", "making the EPUB", "writing")
 
 def build(book: Book, out_dir: Path, diags: Diagnostics, *, pdf: bool = True, epub: bool = True,
           strict: bool = False, progress: Progress | None = None, use_cache: bool = True,
-          workers: int | Workers | None = None) -> BuildResult:
+          workers: int | Workers | None = None, changed: frozenset[str] = frozenset(),
+          tidy: Callable[[], None] | None = None) -> BuildResult:
     """Render the requested outputs, then write them; on any failure nothing is replaced.
 
     ``strict``: any warning fails the build (before anything is written). ``use_cache``:
     reuse and keep laid-out sections in the project's ``.anthology-cache/``. ``workers``:
     processes laying out sections (default: one per core), or processes already started.
+    ``changed``: the chapters (their sources) read anew, likely to be laid out: workers
+    started early warm up with their text. ``tidy``: called, like the pruning of the layout
+    cache, once the build has read what it needs from the caches.
     """
     started = time.monotonic()
 
@@ -97,12 +101,10 @@ def build(book: Book, out_dir: Path, diags: Diagnostics, *, pdf: bool = True, ep
     env = make_environment(book.root)
     when = build_date(book)
     if pdf and isinstance(workers, Workers):
-        warm_up(book, env, when, workers)
+        warm_up(book, env, when, workers, changed)
     collation = SortKeyCache(book.root) if use_cache else None
     keys = collation.load() if collation is not None else None
     people, indexes = build_indexes(book, keys)
-    if isinstance(workers, Workers):
-        workers.loaded()
     if people is not None:
         diags.extend(people.diagnostics)
     book = with_anchors(book, people)
@@ -119,13 +121,25 @@ def build(book: Book, out_dir: Path, diags: Diagnostics, *, pdf: bool = True, ep
 
     epub_path = out_dir / f"{slug}.epub"
 
+    tidied = False
+
     def make_epub(breaks: tuple[PageBreak, ...]) -> None:
-        """The EPUB, made while the workers lay out the folios and the indexes."""
+        """The EPUB, made while a worker merges the PDF; then the caches are tidied (nothing
+        more is read from them): all of it in what would be this process's idle time."""
+        nonlocal tidied
         if epub and epub_path not in rendered:
             step(2)
             drawn = cache_dir(book.root) if use_cache else None
             cover = read_cover(book) or ("images/cover.png", "image/png", cached_cover(book, FONT_DIR, drawn))
             rendered[epub_path] = render_epub(book, env, when, read_assets(book), people, indexes, breaks, cover)
+        if not tidied:
+            tidied = True
+            if cache is not None:
+                cache.prune()
+            if collation is not None and keys is not None:
+                collation.save(keys)
+            if tidy is not None:
+                tidy()
 
     pdf_result = render_pdf(book, env, diags, when, people, indexes, cache=cache, workers=workers, merge_pdf=pdf,
                             progress=sections_done, meanwhile=make_epub)
@@ -148,10 +162,6 @@ def build(book: Book, out_dir: Path, diags: Diagnostics, *, pdf: bool = True, ep
             str(out_dir if out_dir.is_file() else (exc.filename or out_dir)), 0, 0, "write-failed",
             f"cannot write the book: {reason} (the previous files are untouched)",
         ) from None
-    if cache is not None:
-        cache.prune()
-    if collation is not None and keys is not None:
-        collation.save(keys)
     result.laid_out, result.reused = pdf_result.laid_out, pdf_result.reused
     for path, data in rendered.items():
         kind = path.suffix.lstrip(".")

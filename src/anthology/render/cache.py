@@ -11,8 +11,8 @@ tracked: after installing or removing such fonts, build once with --no-cache. Ot
 entry is reused only for the very same input, and a stale book cannot come out of the cache.
 
 Entries are a PDF and a JSON file (no pickle: a project folder may come from anyone, and
-loading the cache must not run code). A damaged entry is a miss. After a successful build
-old entries it did not use are removed (see :meth:`LayoutCache.prune`).
+loading the cache must not run code). A damaged entry is a miss. Once a build has read what
+it needs (while its PDF is merged), old entries it did not use are removed (see :func:`prune`).
 """
 
 from __future__ import annotations
@@ -59,8 +59,13 @@ class LayoutCache:
     def key(self, job: Job) -> str:
         return job.key(salt())
 
-    def get(self, job: Job) -> LaidOut | None:
-        key = self.key(job)
+    def has(self, key: str) -> bool:
+        """Whether an entry exists under ``key`` (it may still be damaged: see :meth:`get`)."""
+        return (self.folder / f"{key}.json").is_file()
+
+    def get(self, job: Job, key: str | None = None) -> LaidOut | None:
+        """The entry of ``job`` (``key``: its key, when already computed), or None."""
+        key = key if key is not None else self.key(job)
         try:
             meta = json.loads((self.folder / f"{key}.json").read_text(encoding="utf-8"))
             pdf = (self.folder / f"{key}.pdf").read_bytes()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import importlib
 import multiprocessing
 import multiprocessing.pool
 import multiprocessing.util
@@ -22,7 +23,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from multiprocessing.pool import AsyncResult
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from .cache import LayoutCache
 from .engine import load
@@ -30,6 +31,18 @@ from .jobs import Job, LaidOut
 
 Tick = Callable[[int, int], None]  # (jobs done, jobs in all)
 T = TypeVar("T")
+
+
+class Named:
+    """A function named by its module and name, imported where it is called: it crosses to a
+    worker (pickled) without its module being imported here (the merge's pikepdf, in a build's
+    process that has no use for it), and a worker started early imports only what it runs."""
+
+    def __init__(self, module: str, name: str) -> None:
+        self.module, self.name = module, name
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return getattr(importlib.import_module(self.module), self.name)(*args, **kwargs)
 
 
 def lay_out(job: Job, known_fonts: frozenset[str] = frozenset()) -> LaidOut:
@@ -99,13 +112,14 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _worker_start(parent: int, started: object = None, loaded: object = None) -> None:
+def _worker_start(parent: int, warm_ups: object = None) -> None:
     """Ctrl-C and ``kill`` are for the build's own process: it stops the workers itself, and
     a worker must neither print a traceback nor run the build's SIGTERM handler. Should the
     build's process die (``kill -9``), its workers die with it (Linux), not at the end of
-    their current chapter. ``warm``: started before the book was loaded (:class:`Workers`),
-    the worker imports WeasyPrint now, while the build's process reads the reviews, and what
-    the merge needs (pikepdf, HarfBuzz): one of the workers merges the book."""
+    their current chapter. ``warm_ups`` (a queue): started before the book was loaded
+    (:class:`Workers`), the first worker imports WeasyPrint now, while the build's process
+    reads the reviews, and what the merge needs (pikepdf, HarfBuzz); the others wait for
+    :meth:`Workers.loaded`, then import and lay out the warm-up page."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if sys.platform.startswith("linux"):
@@ -116,19 +130,19 @@ def _worker_start(parent: int, started: object = None, loaded: object = None) ->
     # A worker ends with os._exit, after multiprocessing's finalizers: the fonts it loaded
     # itself leave no temporary folder behind (a stopped worker, like a killed build, does).
     multiprocessing.util.Finalize(None, _release_fonts, exitpriority=10)
-    if started is not None:
-        if not _first(started):
-            loaded.wait(_WAIT_FOR_LOAD)  # type: ignore[attr-defined]
+    if warm_ups is not None:
+        warm_up = None
+        with contextlib.suppress(Exception):  # the first worker takes _GO at once, the others wait
+            warm_up = warm_ups.get(timeout=_WAIT_FOR_LOAD)  # type: ignore[attr-defined]
+        if warm_up == _STOP:  # the build is over without needing this worker
+            return
+        if warm_up == _GO:
+            warm_up = None
         with contextlib.suppress(Exception):  # WeasyPrint that cannot load says so at the first job
             load(f"{__package__}.layout")
             load(f"{__package__}.merge")
-
-
-def _first(started: object) -> bool:
-    """Whether this is the first worker of the pool to start (``started``: a shared counter)."""
-    with started.get_lock():  # type: ignore[attr-defined]
-        started.value += 1  # type: ignore[attr-defined]
-        return started.value == 1  # type: ignore[attr-defined]
+            if warm_up is not None:
+                lay_out(*warm_up)
 
 
 def _release_fonts() -> None:
@@ -158,18 +172,40 @@ class Workers:
         self.kept = kept
         self.broken = False
         context = _fork_context()
-        # The first worker imports at once, the others once the book is loaded and indexed
-        # (:meth:`loaded`): with two cores, two imports beside the loading slowed it down by
-        # half, and a rebuild needs one worker first (its chapter), the others seldom.
-        self._loaded = context.Event()
-        self.pool = context.Pool(count, initializer=_worker_start,
-                                 initargs=(os.getpid(), context.Value("i", 0), self._loaded))
+        # The first worker imports at once, the others once there is work for them (:meth:`loaded`):
+        # with two cores, two imports beside the loading slowed it down by half, and a rebuild
+        # after an edit needs one worker (its chapter, then the merge).
+        self._warm_ups = context.Queue()
+        self._warm_ups.cancel_join_thread()  # what is not read is not wanted: no waiting at exit
+        self._warm_up: tuple[Job, frozenset[str]] | None = None
+        self._released = False
+        self._warm_ups.put(_GO)  # for the first worker to start
+        self.pool = context.Pool(count, initializer=_worker_start, initargs=(os.getpid(), self._warm_ups))
+
+    def warm_up(self, job: Job, known_fonts: frozenset[str]) -> None:
+        """Lay out ``job`` (a page like the book's) in each worker before its first real job:
+        now in the first, which is ready or nearly, and in the others once they have started."""
+        self._warm_up = (job, known_fonts)
+        self.pool.apply_async(lay_out, self._warm_up)
 
     def loaded(self) -> None:
-        """The book is loaded and indexed: the other workers may import WeasyPrint now."""
-        self._loaded.set()
+        """There is work for more than one worker (a build with more than one job to lay out):
+        the others may import WeasyPrint now. Until then they wait (a rebuild after an edit has
+        one chapter to lay out: they would only slow it down), at most ``_WAIT_FOR_LOAD``."""
+        if not self._released:
+            self._released = True
+            for _ in range(self.count - 1):
+                self._warm_ups.put(self._warm_up)
+
+    def done(self) -> None:
+        """The build is over: workers still waiting for :meth:`loaded` end without importing."""
+        if not self._released:
+            self._released = True
+            for _ in range(self.count - 1):
+                self._warm_ups.put(_STOP)
 
     def close(self) -> None:
+        self.done()
         self.pool.terminate()  # nothing when the Runner has closed and joined them
         self.pool.join()
 
@@ -194,6 +230,7 @@ def early_workers(workers: int | Workers | None, wanted: bool = True) -> Iterato
 
 _PR_SET_PDEATHSIG = 1
 _WAIT_FOR_LOAD = 5.0  # seconds a worker waits for Workers.loaded() before importing anyway
+_GO, _STOP = "go", "stop"  # what the first worker gets; what waiting ones get from Workers.done()
 
 
 class Runner:
@@ -229,6 +266,8 @@ class Runner:
                 self._pool = None
                 return
             if kind is None:
+                if self._started is not None:
+                    self._started.done()
                 self._pool.close()
             else:  # an error or an interruption: the workers' jobs are no longer wanted
                 self._pool.terminate()
@@ -251,23 +290,38 @@ class Runner:
         """Start laying out ``jobs``; the returned function waits for all of them. With workers,
         they run while the caller does something else; here, they run when it is called."""
         results: list[LaidOut | None] = [None] * len(jobs)
-        todo: list[int] = []
         if self._example is None:
             self._example = next((job for job in jobs if job.kind == "section"), None)
+        early = self.warm and self.workers > 1
+        running: list[tuple[int, AsyncResult]] = []
+        # The jobs without an entry in the cache first: with workers started early, they are
+        # handed over at once, before the entries of the others are read (a rebuild's chapter
+        # is then laid out while this process reads the 200 others).
+        keys = {n: self.cache.key(job) for n, job in enumerate(jobs)} if self.cache is not None else {}
+        todo = [n for n in range(len(jobs)) if self.cache is None or not self.cache.has(keys[n])]
+        absent = set(todo)
+        if early and todo:
+            running += self._dispatch(jobs, todo)
         for n, job in enumerate(jobs):
-            cached = self.cache.get(job) if self.cache is not None else None
-            if cached is None:
-                todo.append(n)
-            else:
-                results[n] = cached
-                self.reused += 1
+            if n in keys and n not in absent:
+                cached = self.cache.get(job, keys[n])  # type: ignore[union-attr]
+                if cached is None:  # damaged, or a file it read has changed
+                    todo.append(n)
+                    if early:
+                        running += self._dispatch(jobs, [n])
+                else:
+                    results[n] = cached
+                    self.reused += 1
+        if len(todo) > 1 and self._started is not None:
+            self._started.loaded()  # more than one job: the other workers are wanted
         done = len(jobs) - len(todo)
         if tick is not None:
             tick(done, len(jobs))
-        if (len(todo) > 1 or self.warm and todo) and self.workers > 1:
-            pool = self._workers(jobs[todo[0]])
-            running = [(n, pool.apply_async(lay_out, (jobs[n], self.known))) for n in todo]
+        if early and todo:
             laid = self._collect(jobs, running)
+        elif len(todo) > 1 and self.workers > 1:
+            pool = self._workers(jobs[todo[0]])
+            laid = self._collect(jobs, [(n, pool.apply_async(lay_out, (jobs[n], self.known))) for n in todo])
         else:
             laid = ((n, self._here(jobs[n])) for n in todo)
 
@@ -281,6 +335,10 @@ class Runner:
             return [r for r in results if r is not None]
 
         return wait
+
+    def _dispatch(self, jobs: Sequence[Job], numbers: list[int]) -> list[tuple[int, AsyncResult]]:
+        pool = self._workers(jobs[numbers[0]])
+        return [(n, pool.apply_async(lay_out, (jobs[n], self.known))) for n in numbers]
 
     def _here(self, job: Job) -> LaidOut:
         load(f"{__package__}.layout")  # WeasyPrint imported before the job's time limit starts

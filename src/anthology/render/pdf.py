@@ -15,6 +15,7 @@ as three documents (body, indexes, front matter) merged by WeasyPrint itself.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import html
@@ -25,7 +26,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 import font_source_serif_pro
 import fontpkg_amiri
@@ -43,7 +43,7 @@ from .engine import CSS, HTML, ConfinedFetcher, Document, font_configuration, re
 from .html import THEME_DIR, USER_TEMPLATES, render, stylesheet
 from .jobs import BLANK, KEEP_ALL, KEEP_FOLIOS_ONLY, KEEP_NO_FOLIOS, Capture, Job, LaidOut, Slot, source_date_epoch
 from .pagelist import PageBreak, find_breaks
-from .parallel import LayoutFailed, LayoutTimeout, Runner, Tick, Workers, lay_out
+from .parallel import LayoutFailed, LayoutTimeout, Named, Runner, Tick, Workers
 from .subset import font_programs
 
 FONT_DIR = Path(font_source_serif_pro.font_directory)
@@ -139,19 +139,36 @@ def _single_pass(book: Book) -> bool:
     return bool(_variant(book)) or (book.root / USER_TEMPLATES / "book.html.j2").is_file()
 
 
-def warm_up(book: Book, env: jinja2.Environment, when: datetime, workers: Workers) -> None:
-    """Have each of the early workers load this book's fonts and stylesheets and lay out a
-    line (hyphenation patterns, font caches) while this process makes the index: the first
-    chapters they are given then take what later ones take."""
+def warm_up(book: Book, env: jinja2.Environment, when: datetime, workers: Workers,
+            changed: frozenset[str] = frozenset()) -> None:
+    """Have the early workers load this book's fonts and stylesheets and lay out a page like
+    its chapters (:func:`_warm_up_html`; ``changed``: the sources of the chapters likely to be
+    laid out) while this process makes the index: the first chapter they are given then
+    takes what later ones take."""
     geo, _problem = geometry(dict(book.pdf))
     if geo is None or _single_pass(book):
         return
     setup = _Setup(book, env, geo, int(when.timestamp()))
-    line = html.escape(f"{book.title} {book.subtitle}")
-    job = setup.job("warm-up", f'<!DOCTYPE html><html lang="{html.escape(book.language)}"><body>'
-                               f'<p>{line}</p></body></html>')
-    for _ in range(workers.count):
-        workers.pool.apply_async(lay_out, (job, _known_fonts()))
+    workers.warm_up(setup.job("warm-up", _warm_up_html(book, changed)), _known_fonts())
+
+
+_PARAGRAPH = re.compile(r"<p\b[^>]*>.*?</p>", re.S)
+
+
+def _warm_up_html(book: Book, changed: frozenset[str] = frozenset()) -> str:
+    """A chapter head, bold and italic, and the first paragraph of two of the chapters read
+    anew (or of the first chapter), in their languages. What a layout loads on first use (a
+    language's hyphenation patterns, each face of the fonts, their glyphs, the font subsetter's
+    C types) took a rebuild's chapter a tenth of a second more than the next chapter; after
+    this page it takes what the next takes."""
+    title = html.escape(book.title)
+    chapters = [c for c in book.chapters if c.source in changed][:2] or list(book.chapters[:1])
+    paragraphs = "".join(f'<div lang="{html.escape(c.lang)}">{"".join(_PARAGRAPH.findall(c.body_html)[:1])}</div>'
+                         for c in chapters)
+    return (f'<!DOCTYPE html><html lang="{html.escape(book.language)}"><body><section class="chapter">'
+            f'<header class="chapter-head"><h1 class="chapter-title">{title}</h1></header>'
+            f'<div class="chapter-body"><p><b>{title}</b> <i>{title}</i> <b><i>{title}</i></b></p>{paragraphs}'
+            f'</div></section></body></html>')
 
 
 def render_pdf(book: Book, env: jinja2.Environment, diags: Diagnostics, when: datetime,
@@ -209,7 +226,10 @@ def _render_pieces(book: Book, env: jinja2.Environment, diags: Diagnostics, when
     with Runner(cache, _known_fonts(), workers, book.limits.layout_seconds) as runner:
         for _attempt in range(2):  # a second pass only when KDP's gutter changes with the page count
             setup = _Setup(book, env, geo, epoch)
-            laid = runner.run([setup.job("section", html, keep=KEEP_NO_FOLIOS) for html in sections], progress)
+            laying_out = runner.start([setup.job("section", html, keep=KEEP_NO_FOLIOS) for html in sections],
+                                      progress)
+            _compile_templates(env)  # meanwhile: what comes after the body, ready when it is
+            laid = laying_out()
             body = _Body(book.sections, laid)
             # With KDP's gutter the page count may change the layout: the EPUB's page-list
             # waits for the final pass, and an EPUB alone needs the whole book's page count.
@@ -256,8 +276,8 @@ def _render_pieces(book: Book, env: jinja2.Environment, diags: Diagnostics, when
         # (it is the build's largest use of memory), while this process makes the EPUB.
         programs = font_programs(docs, _font_bytes, epoch, cache.fonts if cache is not None else None,
                                  cache.used_fonts if cache is not None else None)
-        merged = runner.start_call(_merge, docs, slots, programs,
-                                   partial(_finish_pdf, geo=geo, front_pages=front_count))
+        finish = partial(Named(f"{__package__}.prepress", "finish_pdf"), geo=geo, front_pages=front_count)
+        merged = runner.start_call(Named(f"{__package__}.merge", "merge"), docs, slots, programs, finish)
         if meanwhile is not None:
             meanwhile(tuple(body.breaks))
         data = merged()
@@ -381,18 +401,16 @@ def _assemble(front: LaidOut, body: _Body, laid: list[LaidOut], folios: list[Lai
     return docs, slots
 
 
-def _merge(*args: Any) -> bytes:
-    """render/merge.py's merge, imported (pikepdf, HarfBuzz) where it runs: in a worker, this
-    process has no use for them."""
-    from .merge import merge
+def _compile_templates(env: jinja2.Environment) -> None:
+    """Compile the templates of the contents, the indexes and the EPUB (Jinja compiles a
+    template on first use: 30 ms in all, after a rebuild's chapter and before its merge)."""
+    for name in _LATER_TEMPLATES:
+        with contextlib.suppress(jinja2.TemplateError, OSError):  # an error is reported where it is used
+            env.get_template(name)
 
-    return merge(*args)
 
-
-def _finish_pdf(pdf: Any, geo: Geometry, front_pages: int) -> None:
-    from .prepress import finish_pdf
-
-    finish_pdf(pdf, geo, front_pages)
+_LATER_TEMPLATES = ("index_document.html.j2", "index.html.j2", "front_matter.html.j2", "title_page.html.j2",
+                    "toc.html.j2", "document.xhtml.j2", "cover.html.j2", "nav.xhtml.j2")
 
 
 def _known_fonts() -> frozenset[str]:
