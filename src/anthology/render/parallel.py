@@ -25,6 +25,7 @@ from functools import partial
 from multiprocessing.pool import AsyncResult
 from typing import Any, TypeVar
 
+from . import roomy
 from .cache import LayoutCache
 from .engine import load
 from .jobs import Job, LaidOut
@@ -42,14 +43,15 @@ class Named:
         self.module, self.name = module, name
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return getattr(importlib.import_module(self.module), self.name)(*args, **kwargs)
+        return roomy.call(getattr(importlib.import_module(self.module), self.name), *args, **kwargs)
 
 
 def lay_out(job: Job, known_fonts: frozenset[str] = frozenset()) -> LaidOut:
-    """render/layout.py's, imported (and WeasyPrint with it) when a job is first laid out."""
+    """render/layout.py's, imported (and WeasyPrint with it) when a job is first laid out,
+    called with room on the frame stack (render/roomy.py)."""
     from . import layout
 
-    return layout.lay_out(job, known_fonts)
+    return roomy.call(layout.lay_out, job, known_fonts)
 
 
 def prepare(job: Job) -> None:
