@@ -2,7 +2,8 @@
 
 This module is kept light (the standard library only) so that ``main`` runs, and Ctrl-C is
 answered with a message instead of a traceback, before WeasyPrint and the rest are imported
-by :mod:`anthology.commands`.
+by :mod:`anthology.commands`. A build's layout workers are started first of all
+(render/parallel.py), so that they import WeasyPrint while this process imports the rest.
 """
 
 from __future__ import annotations

@@ -181,8 +181,8 @@ class Workers:
         self._warm_ups.cancel_join_thread()  # what is not read is not wanted: no waiting at exit
         self._warm_up: tuple[Job, frozenset[str]] | None = None
         self._released = False
-        self._warm_ups.put(_GO)  # for the first worker to start
         self.pool = context.Pool(count, initializer=_worker_start, initargs=(os.getpid(), self._warm_ups))
+        self._warm_ups.put(_GO)  # for the first worker (after the fork: the queue's thread starts here)
 
     def warm_up(self, job: Job, known_fonts: frozenset[str]) -> None:
         """Lay out ``job`` (a page like the book's) in each worker before its first real job:
