@@ -107,16 +107,3 @@ def test_images_and_manifest_changes_reach_the_book(tmp_path: Path) -> None:
     fresh_book, fresh = load_book(root, Diagnostics())
     assert kept_book is None and fresh_book is None and list(kept) == list(fresh)
 
-
-def test_the_memo_names_the_reviews_its_last_load_read_anew(tmp_path: Path) -> None:
-    """What the warm-up page of early workers is made from (render/pdf.py)."""
-    root = _project(tmp_path / "book")
-    memo = ReviewMemo()
-    load_book(root, Diagnostics(), memo)
-    assert memo.fresh == {"reviews/r0.txt", "reviews/r1.txt", "reviews/r2.txt", "reviews/pic.md"}
-    load_book(root, Diagnostics(), memo)
-    assert memo.fresh == {"reviews/pic.md"}, "a review showing an image is read every time"
-    review = root / "reviews" / "r1.txt"
-    review.write_text(review.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
-    load_book(root, Diagnostics(), memo)
-    assert memo.fresh == {"reviews/r1.txt", "reviews/pic.md"}

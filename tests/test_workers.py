@@ -5,7 +5,7 @@
 - The second worker imports WeasyPrint only once there is more than one job (``loaded``); a
   build with one chapter to lay out ends without waiting for it (``done``).
 - Jobs without a cache entry are handed over first; a damaged entry is still laid out again.
-- The warm-up page carries the text of the chapters read anew, in their languages.
+- The warm-up page shows each face of the fonts.
 - render/roomy.py: a call from a frame with room on CPython's frame stack.
 """
 
@@ -120,28 +120,19 @@ def test_a_damaged_entry_is_laid_out_again_by_early_workers(tmp_path: Path, repo
     assert again.outputs["pdf"].read_bytes() == pdf
 
 
-def test_the_warm_up_page_carries_the_chapters_read_anew(tmp_path: Path) -> None:
+def test_the_warm_up_page_shows_each_face_and_escapes_the_title(tmp_path: Path) -> None:
     root = tmp_path / "book"
     (root / "reviews").mkdir(parents=True)
-    (root / "reviews" / "en.txt").write_text("Title: In English\nDirector: Ann Director\nFirst English line.\n"
-                                              "Second English line.\n", encoding="utf-8")
-    (root / "reviews" / "fr.txt").write_text("Title: En français\nDirector: Bo Réalisateur\nPremière ligne.\n"
-                                              "Deuxième ligne.\n", encoding="utf-8")
-    (root / "anthology.yaml").write_text(
-        "title: Tom & <Jerry>\nchapters:\n  - reviews/en.txt\n  - file: reviews/fr.txt\n    language: fr\n",
-        encoding="utf-8")
+    (root / "reviews" / "en.txt").write_text("Title: In English\nDirector: Ann Director\nA line.\n", encoding="utf-8")
+    (root / "anthology.yaml").write_text("title: Tom & <Jerry>\nlanguage: fr\nchapters:\n  - reviews/en.txt\n",
+                                         encoding="utf-8")
     book, diags = load_book(root, Diagnostics())
     assert book is not None, list(diags)
-
-    page = _warm_up_html(book, frozenset({"reviews/fr.txt"}))
-    assert '<div lang="fr"><p' in page and "Première ligne." in page
-    assert "Deuxième ligne." not in page, "one paragraph a chapter"
-    assert "English" not in page
+    page = _warm_up_html(book)
+    assert '<html lang="fr">' in page
     assert "Tom &amp; &lt;Jerry&gt;" in page and "<Jerry>" not in page
-    assert "<b>" in page and "<i>" in page
-
-    unchanged = _warm_up_html(book)
-    assert '<div lang="en"><p' in unchanged and "First English line." in unchanged
+    assert '<h1 class="chapter-title">' in page and "<b>" in page and "<i>" in page and "<b><i>" in page
+    assert "A line." not in page, "no chapter's text: the worker has no time to spare for it"
 
 
 def test_a_roomy_call_is_the_call() -> None:

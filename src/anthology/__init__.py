@@ -67,7 +67,7 @@ def build(project: Path | str, out_dir: Path | str | None = None, *, pdf: bool =
             raise AnthologyError(list(diags))
         target = Path(out_dir) if out_dir is not None else root / "build"
         result = render_book(book, target, diags, pdf=pdf, epub=epub, strict=strict, progress=progress,
-                             use_cache=use_cache, workers=workers_started, changed=memo.fresh,
+                             use_cache=use_cache, workers=workers_started,
                              tidy=memo.store.prune if memo.store is not None else None)
     result.seconds = time.monotonic() - started  # the whole build: loading the reviews included
     return result, diags

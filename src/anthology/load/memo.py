@@ -36,8 +36,6 @@ class ReviewMemo:
         self._kept: dict[_Key, tuple[Review, tuple[Diagnostic, ...], str]] = {}  # str: the store's key
         self._used: set[_Key] = set()
         self.parsed = 0  # reviews parsed (not taken from the memo) since the last load
-        self._fresh: set[str] = set()
-        self.fresh: frozenset[str] = frozenset()  # the files the last load parsed (new or changed)
 
     def parse(self, path: Path, root: Path, file: str, diags: Diagnostics, title_override: str, lang: str,
               default_lang: str, limits: Limits) -> Review | None:
@@ -65,7 +63,6 @@ class ReviewMemo:
                 self._keep(key, (review, found, disk), path, root, file, title_override, lang, default_lang, limits)
                 return review
         self.parsed += 1
-        self._fresh.add(file)
         review = parse_review(path, root, file, local, title_override, lang, default_lang, limits, data)
         found = tuple(local)
         diags.extend(found)
@@ -87,7 +84,6 @@ class ReviewMemo:
         self._kept = {key: value for key, value in self._kept.items() if key in self._used}
         self._used = set()
         self.parsed = 0
-        self.fresh, self._fresh = frozenset(self._fresh), set()
 
 
 def _key(path: Path, root: Path, file: str, title_override: str, lang: str, default_lang: str,

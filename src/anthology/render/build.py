@@ -80,16 +80,14 @@ STEPS = ("indexing", "laying out the PDF", "making the EPUB", "writing")
 
 def build(book: Book, out_dir: Path, diags: Diagnostics, *, pdf: bool = True, epub: bool = True,
           strict: bool = False, progress: Progress | None = None, use_cache: bool = True,
-          workers: int | Workers | None = None, changed: frozenset[str] = frozenset(),
-          tidy: Callable[[], None] | None = None) -> BuildResult:
+          workers: int | Workers | None = None, tidy: Callable[[], None] | None = None) -> BuildResult:
     """Render the requested outputs, then write them; on any failure nothing is replaced.
 
     ``strict``: any warning fails the build (before anything is written). ``use_cache``:
     reuse and keep laid-out sections in the project's ``.anthology-cache/``. ``workers``:
     processes laying out sections (default: one per core), or processes already started.
-    ``changed``: the chapters (their sources) read anew, likely to be laid out: workers
-    started early warm up with their text. ``tidy``: called, like the pruning of the layout
-    cache, once the build has read what it needs from the caches.
+    ``tidy``: called, like the pruning of the layout cache, once the build has read what it
+    needs from the caches.
     """
     started = time.monotonic()
 
@@ -101,7 +99,7 @@ def build(book: Book, out_dir: Path, diags: Diagnostics, *, pdf: bool = True, ep
     env = make_environment(book.root)
     when = build_date(book)
     if pdf and isinstance(workers, Workers):
-        warm_up(book, env, when, workers, changed)
+        warm_up(book, env, when, workers)
     collation = SortKeyCache(book.root) if use_cache else None
     keys = collation.load() if collation is not None else None
     people, indexes = build_indexes(book, keys)

@@ -139,35 +139,25 @@ def _single_pass(book: Book) -> bool:
     return bool(_variant(book)) or (book.root / USER_TEMPLATES / "book.html.j2").is_file()
 
 
-def warm_up(book: Book, env: jinja2.Environment, when: datetime, workers: Workers,
-            changed: frozenset[str] = frozenset()) -> None:
-    """Have the early workers load this book's fonts and stylesheets and lay out a page like
-    its chapters (:func:`_warm_up_html`; ``changed``: the sources of the chapters likely to be
-    laid out) while this process makes the index: the first chapter they are given then
-    takes what later ones take."""
+def warm_up(book: Book, env: jinja2.Environment, when: datetime, workers: Workers) -> None:
+    """Have the early workers load this book's fonts and stylesheets and lay out a page
+    (:func:`_warm_up_html`) while this process makes the index."""
     geo, _problem = geometry(dict(book.pdf))
     if geo is None or _single_pass(book):
         return
     setup = _Setup(book, env, geo, int(when.timestamp()))
-    workers.warm_up(setup.job("warm-up", _warm_up_html(book, changed)), _known_fonts())
+    workers.warm_up(setup.job("warm-up", _warm_up_html(book)), _known_fonts())
 
 
-_PARAGRAPH = re.compile(r"<p\b[^>]*>.*?</p>", re.S)
-
-
-def _warm_up_html(book: Book, changed: frozenset[str] = frozenset()) -> str:
-    """A chapter head, bold and italic, and the first paragraph of two of the chapters read
-    anew (or of the first chapter), in their languages. What a layout loads on first use (a
-    language's hyphenation patterns, each face of the fonts, their glyphs, the font subsetter's
-    C types) took a rebuild's chapter a tenth of a second more than the next chapter; after
-    this page it takes what the next takes."""
+def _warm_up_html(book: Book) -> str:
+    """A chapter head and a line in bold, italic and both: each face of the fonts is loaded,
+    and the font subsetter's C types are made, before the first chapter comes. (A paragraph
+    of the chapters read anew as well, for their hyphenation patterns, made a rebuild after
+    an edit slower: the worker had no time to spare for it.)"""
     title = html.escape(book.title)
-    chapters = [c for c in book.chapters if c.source in changed][:2] or list(book.chapters[:1])
-    paragraphs = "".join(f'<div lang="{html.escape(c.lang)}">{"".join(_PARAGRAPH.findall(c.body_html)[:1])}</div>'
-                         for c in chapters)
     return (f'<!DOCTYPE html><html lang="{html.escape(book.language)}"><body><section class="chapter">'
             f'<header class="chapter-head"><h1 class="chapter-title">{title}</h1></header>'
-            f'<div class="chapter-body"><p><b>{title}</b> <i>{title}</i> <b><i>{title}</i></b></p>{paragraphs}'
+            f'<div class="chapter-body"><p><b>{title}</b> <i>{title}</i> <b><i>{title}</i></b></p>'
             f'</div></section></body></html>')
 
 
