@@ -23,12 +23,14 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from multiprocessing.pool import AsyncResult
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import roomy
-from .cache import LayoutCache
 from .engine import load
-from .jobs import Job, LaidOut
+
+if TYPE_CHECKING:  # not imported at run time: the CLI forks a build's workers right after this module
+    from .cache import LayoutCache
+    from .jobs import Job, LaidOut
 
 Tick = Callable[[int, int], None]  # (jobs done, jobs in all)
 T = TypeVar("T")
