@@ -47,3 +47,19 @@ def corpus_root() -> Path:
     if not (root / "anthology.yaml").is_file():
         pytest.skip("../shared/corpus is not present")
     return root
+
+
+@pytest.fixture
+def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The review files really parsed (not taken from a memo or the store), load after load."""
+    from anthology.load import memo as memo_module
+
+    seen: list[str] = []
+    real = memo_module.parse_review
+
+    def counting(path: Path, *args: object, **kwargs: object) -> object:
+        seen.append(path.name)
+        return real(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(memo_module, "parse_review", counting)
+    return seen

@@ -9,11 +9,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
 from PIL import Image
 
 from anthology import Diagnostics, load_book
-from anthology.load import memo as memo_module
 from anthology.load.memo import ReviewMemo
 
 REVIEW = "Title: Film {n}\nDirector: Ann Director\n\nA review of film {n}, about the harbour.\n"
@@ -31,20 +29,6 @@ def _project(root: Path) -> Path:
         "title: Memo Test\nchapters:\n  - reviews/r0.txt\n  - reviews/r1.txt\n  - reviews/r2.txt\n"
         "  - reviews/pic.md\n", encoding="utf-8")
     return root
-
-
-@pytest.fixture
-def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The files the memo really parsed, load after load."""
-    seen: list[str] = []
-    real = memo_module.parse_review
-
-    def counting(path: Path, *args: object, **kwargs: object) -> object:
-        seen.append(path.name)
-        return real(path, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(memo_module, "parse_review", counting)
-    return seen
 
 
 def _same_as_fresh(root: Path, memo: ReviewMemo) -> list[str]:

@@ -24,7 +24,6 @@ import anthology
 from anthology import Diagnostic, Diagnostics, load_book
 from anthology.index import BookIndex, PeopleIndex, SortKeys, _collator, build_indexes, collation_version
 from anthology.limits import Limits
-from anthology.load import memo as memo_module
 from anthology.load import store as store_module
 from anthology.load.memo import ReviewMemo
 from anthology.load.review import Review
@@ -142,20 +141,6 @@ def _fake_entries(folder: Path, count: int, age: float, prefix: str) -> list[Pat
     return made
 
 
-@pytest.fixture
-def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The files really parsed (not taken from the store or the memo), load after load."""
-    seen: list[str] = []
-    real = memo_module.parse_review
-
-    def counting(path: Path, *args: object, **kwargs: object) -> object:
-        seen.append(path.name)
-        return real(path, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(memo_module, "parse_review", counting)
-    return seen
-
-
 # -- parsed reviews: load/store.py through load/memo.py ---------------------------------------
 
 def test_a_load_from_the_store_is_the_load_without_it_before_and_after_an_edit(tmp_path: Path,
@@ -231,11 +216,12 @@ def test_a_review_that_cannot_be_parsed_is_not_stored(tmp_path: Path, parses: li
     assert again == first
 
 
-def _edit_entry(change: Callable[[dict], object]) -> Callable[[bytes], bytes]:
+def _edit_json(change: Callable[[dict], object]) -> Callable[[bytes], bytes]:
+    """A damage: the JSON file (a review's entry, collation.json) read, changed, written back."""
     def damage(data: bytes) -> bytes:
-        entry = json.loads(data)
-        change(entry)
-        return json.dumps(entry).encode("utf-8")
+        content = json.loads(data)
+        change(content)
+        return json.dumps(content).encode("utf-8")
 
     return damage
 
@@ -250,21 +236,21 @@ DAMAGES: dict[str, Callable[[bytes], bytes]] = {
     "not-text": lambda data: b"\xff\x00\x13\x9c" + data,
     "a-list": lambda data: b"[]",
     "a-string": lambda data: b'"review-1"',
-    "other-format": _edit_entry(lambda entry: entry.__setitem__("format", "review-0")),
-    "no-format": _edit_entry(lambda entry: entry.pop("format")),
-    "no-body": _edit_entry(lambda entry: entry.pop("body_html")),
-    "title-a-number": _edit_entry(lambda entry: entry.__setitem__("title", 42)),
-    "body-null": _edit_entry(lambda entry: entry.__setitem__("body_html", None)),
-    "credits-a-number": _edit_entry(lambda entry: entry.__setitem__("credits", 3)),
-    "credit-line-a-string": _edit_entry(_set_credit(4, "2")),
-    "credit-line-a-bool": _edit_entry(_set_credit(4, True)),
-    "credit-name-a-number": _edit_entry(_set_credit(3, [7])),
-    "credit-short": _edit_entry(lambda entry: entry["credits"].__setitem__(0, entry["credits"][0][:4])),
-    "severity-unknown": _edit_entry(lambda entry: entry["diagnostics"][0].__setitem__(3, "fatal")),
-    "diagnostic-line-a-float": _edit_entry(lambda entry: entry["diagnostics"][0].__setitem__(1, 3.0)),
+    "other-format": _edit_json(lambda entry: entry.__setitem__("format", "review-0")),
+    "no-format": _edit_json(lambda entry: entry.pop("format")),
+    "no-body": _edit_json(lambda entry: entry.pop("body_html")),
+    "title-a-number": _edit_json(lambda entry: entry.__setitem__("title", 42)),
+    "body-null": _edit_json(lambda entry: entry.__setitem__("body_html", None)),
+    "credits-a-number": _edit_json(lambda entry: entry.__setitem__("credits", 3)),
+    "credit-line-a-string": _edit_json(_set_credit(4, "2")),
+    "credit-line-a-bool": _edit_json(_set_credit(4, True)),
+    "credit-name-a-number": _edit_json(_set_credit(3, [7])),
+    "credit-short": _edit_json(lambda entry: entry["credits"].__setitem__(0, entry["credits"][0][:4])),
+    "severity-unknown": _edit_json(lambda entry: entry["diagnostics"][0].__setitem__(3, "fatal")),
+    "diagnostic-line-a-float": _edit_json(lambda entry: entry["diagnostics"][0].__setitem__(1, 3.0)),
 }
 DAMAGES["nested-too-deep"] = lambda data: b"[" * 100_000
-DAMAGES["credit-names-a-string"] = _edit_entry(_set_credit(3, "Ann Director"))
+DAMAGES["credit-names-a-string"] = _edit_json(_set_credit(3, "Ann Director"))
 
 
 @pytest.mark.parametrize("damage", DAMAGES.values(), ids=DAMAGES.keys())
@@ -527,15 +513,6 @@ def _reversed_weights(data: bytes) -> bytes:
     return json.dumps(content).encode("utf-8")
 
 
-def _edit_collation(change: Callable[[dict], object]) -> Callable[[bytes], bytes]:
-    def damage(data: bytes) -> bytes:
-        content = json.loads(data)
-        change(content)
-        return json.dumps(content).encode("utf-8")
-
-    return damage
-
-
 def _other_version(data: bytes) -> bytes:
     content = json.loads(_reversed_weights(data))
     content["version"] = "pyuca 0.0 1 unicode 1.0"
@@ -547,17 +524,17 @@ COLLATION_DAMAGES: dict[str, Callable[[bytes], bytes]] = {
     "not-json": lambda data: b"{not json",
     "truncated": lambda data: data[: len(data) // 2],
     "a-list": lambda data: b"[]",
-    "no-version": _edit_collation(lambda c: c.pop("version")),
-    "keys-a-list": _edit_collation(lambda c: c.__setitem__("keys", list(c["keys"].items()))),
-    "weights-numbers": _edit_collation(lambda c: c.__setitem__("keys", {t: 7 for t in c["keys"]})),
-    "weights-null": _edit_collation(lambda c: c.__setitem__("keys", {t: None for t in c["keys"]})),
-    "weights-text": _edit_collation(lambda c: c.__setitem__("keys", {t: ["x"] for t in c["keys"]})),
-    "weights-nested": _edit_collation(lambda c: c.__setitem__("keys", {t: [[1]] for t in c["keys"]})),
+    "no-version": _edit_json(lambda c: c.pop("version")),
+    "keys-a-list": _edit_json(lambda c: c.__setitem__("keys", list(c["keys"].items()))),
+    "weights-numbers": _edit_json(lambda c: c.__setitem__("keys", {t: 7 for t in c["keys"]})),
+    "weights-null": _edit_json(lambda c: c.__setitem__("keys", {t: None for t in c["keys"]})),
+    "weights-text": _edit_json(lambda c: c.__setitem__("keys", {t: ["x"] for t in c["keys"]})),
+    "weights-nested": _edit_json(lambda c: c.__setitem__("keys", {t: [[1]] for t in c["keys"]})),
 }
 COLLATION_DAMAGES["nested-too-deep"] = lambda data: b"[" * 100_000
-COLLATION_DAMAGES["weights-floats"] = _edit_collation(
+COLLATION_DAMAGES["weights-floats"] = _edit_json(
     lambda c: c.__setitem__("keys", {t: [float(w) for w in k] for t, k in c["keys"].items()}))
-COLLATION_DAMAGES["weights-bools"] = _edit_collation(
+COLLATION_DAMAGES["weights-bools"] = _edit_json(
     lambda c: c.__setitem__("keys", {t: [True for _w in k] for t, k in c["keys"].items()}))
 
 
