@@ -85,3 +85,32 @@ def test_preview_never_serves_files_outside_the_project(tmp_path: Path, seed_roo
             assert response.status == 200
     finally:
         preview.stop()
+
+
+def test_preview_rebuilds_read_again_only_the_saved_review(tmp_path: Path, repo_root: Path, parses: list[str],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server keeps the parsed reviews between rebuilds, as ``build --watch`` does, and
+    the rebuilt book is the one a fresh load gives."""
+    from support import copy_project
+
+    from anthology import Diagnostics, load_book
+    from anthology.load.memo import ReviewMemo
+    from anthology.load.store import ReviewStore
+    from anthology.preview import State, rebuild
+
+    monkeypatch.setenv("ANTHOLOGY_CACHE_DIR", str(tmp_path / "cache"))
+    project = copy_project(repo_root, tmp_path / "book")
+    memo, state, out = ReviewMemo(ReviewStore(project)), State(), tmp_path / "out"
+    rebuild(project, out, state, memo=memo)
+    assert state.ok and parses
+    review = sorted(p for p in (project / "reviews").iterdir() if p.suffix in (".md", ".txt"))[0]
+    review.write_text(review.read_text(encoding="utf-8") + "\nOne more sentence for the preview.\n",
+                      encoding="utf-8")
+    parses.clear()
+    rebuild(project, out, state, memo=memo)
+    assert state.ok
+    assert review.name in parses
+    assert len(parses) < len(list((project / "reviews").iterdir())), "unchanged reviews are not read again"
+    kept, _ = load_book(project, Diagnostics(), memo)
+    fresh, _ = load_book(project, Diagnostics())
+    assert kept == fresh

@@ -22,6 +22,8 @@ from urllib.parse import unquote, urlsplit
 from .errors import AnthologyError, Diagnostic, Diagnostics
 from .index import build_indexes
 from .load import load_book
+from .load.memo import ReviewMemo
+from .load.store import ReviewStore
 from .render.build import build
 from .render.confine import ConfinedPaths
 from .render.context import template_context, with_anchors
@@ -68,18 +70,21 @@ def snapshot(root: Path) -> dict[str, float]:
     return times
 
 
-def rebuild(root: Path, out: Path, state: State, on_wait: OnWait | None = None) -> None:
+def rebuild(root: Path, out: Path, state: State, on_wait: OnWait | None = None,
+            memo: ReviewMemo | None = None) -> None:
     """Build the book and its preview page; on bad input, keep the error for the page.
 
     Holds the project's build lock, like ``anthology build``: ``on_wait(message)`` is told
-    when another build of the project makes this one wait."""
+    when another build of the project makes this one wait. ``memo``: the reviews parsed
+    before, kept from one rebuild to the next (load/memo.py)."""
     diags = Diagnostics()
     try:
         with build_lock(root, on_wait=on_wait):
-            book, diags = load_book(root, diags)
+            book, diags = load_book(root, diags, memo)
             if book is None:
                 raise AnthologyError(list(diags))
-            result = build(book, out, diags)
+            result = build(book, out, diags,
+                           tidy=memo.store.prune if memo is not None and memo.store is not None else None)
         page = _book_page(book, result.outputs)
         ok = True
     except AnthologyError as exc:
@@ -173,13 +178,14 @@ class Preview:
         self._threads: list[threading.Thread] = []
         self.on_rebuild = None  # optional callback(state), for the CLI to report
         self.on_wait: OnWait | None = None  # optional callback(message): another build holds the lock
+        self.memo = ReviewMemo(ReviewStore(self.root))  # reviews read again only when saved, as by build --watch
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}/"
 
     def start(self) -> None:
-        rebuild(self.root, self.out, self.state, self.on_wait)
+        rebuild(self.root, self.out, self.state, self.on_wait, self.memo)
         self._threads = [threading.Thread(target=self.server.serve_forever, daemon=True),
                          threading.Thread(target=self._watch, daemon=True)]
         for thread in self._threads:
@@ -192,7 +198,7 @@ class Preview:
             if now != seen:
                 seen = now
                 time.sleep(0.1)  # let an editor finish writing
-                rebuild(self.root, self.out, self.state, self.on_wait)
+                rebuild(self.root, self.out, self.state, self.on_wait, self.memo)
                 if self.on_rebuild is not None:
                     self.on_rebuild(self.state)
 
