@@ -17,6 +17,7 @@ from pathlib import Path
 
 import uharfbuzz as hb
 
+from .cache import write_atomic
 from .jobs import FontUse, LaidOut, source_date_epoch
 
 FontSource = Callable[[str], bytes | None]  # sha256 of a font file → its bytes (None: unknown)
@@ -73,13 +74,9 @@ def _subset(original: bytes, original_sha: str, index: int, gids: list[int], cac
     if data is None:
         return None
     if cached is not None:
-        temporary = cached.with_name(f".tmp-{digest}")
-        try:
+        with contextlib.suppress(OSError):  # a cache that cannot be written only makes the next build slower
             cached.parent.mkdir(parents=True, exist_ok=True)
-            temporary.write_bytes(data)
-            temporary.replace(cached)
-        except OSError:
-            pass  # a cache that cannot be written only makes the next build slower
+            write_atomic(cached, data)
     return data
 
 
