@@ -12,6 +12,8 @@ names ('libgobject-2.0.so.0', …) load directly through dlopen: the very files 
 would have named. Should a library load only under a name find_library finds, the import is
 done again the ordinary way. (While WeasyPrint is imported, find_library finds nothing for
 any thread: nothing of ours calls it.)
+
+Once imported, WeasyPrint's fonts are subset by uharfbuzz (:func:`_subset_with_uharfbuzz`).
 """
 
 from __future__ import annotations
@@ -47,10 +49,24 @@ def _import_weasyprint() -> None:
         try:
             with no_library_search():
                 importlib.import_module("weasyprint")
+            _subset_with_uharfbuzz()
             return
         except OSError:
             pass  # a library under a name only find_library knows: the ordinary import below
     importlib.import_module("weasyprint")
+    _subset_with_uharfbuzz()
+
+
+def _subset_with_uharfbuzz() -> None:
+    """WeasyPrint's fonts subset by uharfbuzz, whatever the system has (render/subset.py:
+    without libharfbuzz-subset, WeasyPrint's fontTools fallback made builds ten times slower)."""
+    from weasyprint.pdf.fonts import Font
+
+    from .subset import _WEASYPRINT_SUBSET, subset_for_weasyprint
+
+    if Font.subset is not subset_for_weasyprint:
+        _WEASYPRINT_SUBSET[:] = [Font.subset]
+        Font.subset = subset_for_weasyprint
 
 
 @contextlib.contextmanager
