@@ -59,7 +59,7 @@ def _import_weasyprint() -> None:
 
 def _subset_with_uharfbuzz() -> None:
     """WeasyPrint's fonts subset by uharfbuzz, whatever the system has (render/subset.py:
-    without libharfbuzz-subset, WeasyPrint's fontTools fallback made builds ten times slower)."""
+    without libharfbuzz-subset, WeasyPrint's fontTools fallback made builds six times slower)."""
     from weasyprint.pdf.fonts import Font
 
     from .subset import _WEASYPRINT_SUBSET, subset_for_weasyprint

@@ -117,7 +117,7 @@ def subset_for_weasyprint(font: object, to_unicode: dict[int, str], hinting: boo
 
     WeasyPrint subsets with the system's libharfbuzz-subset when it finds one and otherwise
     with fontTools, which parses the whole font each time: with the 16 MB CJK fallback, a
-    book laid out ten times slower on a machine without that library (74 s instead of 12 s
+    book laid out six times slower on a machine without that library (74 s instead of 12 s
     at 200 reviews, measured). uharfbuzz is a dependency of ours, so every machine subsets
     the same way, with the same flags. A font this cannot subset (variable, colour) goes to
     WeasyPrint's own method."""
