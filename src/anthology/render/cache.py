@@ -36,16 +36,17 @@ if TYPE_CHECKING:
     from ..index import SortKeys
 from .pagelist import PageBreak
 
-FORMAT = "layout-3"  # bump when LaidOut or the way jobs are laid out changes
+FORMAT = "layout-4"  # bump when LaidOut or the way jobs are laid out changes (4: uharfbuzz subsets)
 
 
 @functools.cache
 def salt() -> str:
     """What every key starts from. WeasyPrint's version comes from its package's metadata:
-    importing WeasyPrint to ask would cost a build that lays out nothing a third of a second."""
+    importing WeasyPrint to ask would cost a build that lays out nothing a third of a second.
+    uharfbuzz subsets the fonts each document embeds (render/subset.py): its version too."""
     from importlib.metadata import version
 
-    return f"{FORMAT} anthology {__version__} weasyprint {version('weasyprint')}"
+    return f"{FORMAT} anthology {__version__} weasyprint {version('weasyprint')} uharfbuzz {version('uharfbuzz')}"
 
 
 class LayoutCache:
