@@ -45,15 +45,16 @@ def load(module: str = "weasyprint") -> ModuleType:
 
 
 def _import_weasyprint() -> None:
+    imported = False
     if sys.platform.startswith("linux"):
         try:
             with no_library_search():
                 importlib.import_module("weasyprint")
-            _subset_with_uharfbuzz()
-            return
+            imported = True
         except OSError:
             pass  # a library under a name only find_library knows: the ordinary import below
-    importlib.import_module("weasyprint")
+    if not imported:
+        importlib.import_module("weasyprint")
     _subset_with_uharfbuzz()
 
 
