@@ -15,7 +15,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
-from .engine import CSS, HTML, URLFetcherResponse, font_configuration, get_hb_object_data, release_fonts
+from .engine import CSS, HTML, URLFetcherResponse, font_configuration, get_hb_object_data, load, release_fonts
 from .fetcher import ConfinedFetcher
 from .jobs import KEEP_ALL, KEEP_FOLIOS_ONLY, Capture, FontUse, Job, LaidOut, current_sha256, source_date_epoch
 from .pagelist import find_breaks
@@ -132,7 +132,10 @@ atexit.register(release)
 
 def _is_folio(box: object) -> bool:
     """A margin box whose content uses counter(page) (or counters(page))."""
-    content = box.style["content"]  # type: ignore[attr-defined]
+    return _content_is_folio(box.style["content"])  # type: ignore[attr-defined]
+
+
+def _content_is_folio(content: object) -> bool:
     if not isinstance(content, (list, tuple)):
         return False
     for item in content:
@@ -155,6 +158,59 @@ def _filter_margin_boxes(page_box: object, keep: str) -> None:
     page_box.children = kept  # type: ignore[attr-defined]
 
 
+_SIDES = tuple((f"@{side}-{a}", f"@{side}-{b}", f"@{side}-{c}") for side, (a, b, c) in (
+    ("top", ("left", "center", "right")), ("bottom", ("left", "center", "right")),
+    ("left", ("top", "middle", "bottom")), ("right", ("top", "middle", "bottom"))))
+_CORNERS = ("@top-left-corner", "@top-right-corner", "@bottom-left-corner", "@bottom-right-corner")
+_NOT_GENERATED = ("normal", "inhibit", "none")
+_keeping: list[str] = [KEEP_ALL]  # the margin boxes the job being laid out keeps (see _unlaid)
+
+
+def _unlaid(style_for: object, page_type: object, keep: str) -> set[str]:
+    """The margin boxes of a page that :func:`_filter_margin_boxes` would drop and that can be
+    left out before layout without changing the others: a whole side (its three boxes share
+    its width, so a side is left out only when all its generated boxes would go), or a corner."""
+    if keep == KEEP_ALL:
+        return set()
+    dropped: set[str] = set()
+
+    def goes(keyword: str) -> bool | None:  # None: not generated
+        style = style_for(page_type, keyword)  # type: ignore[operator]
+        if style is None or style["content"] in _NOT_GENERATED:
+            return None
+        return _content_is_folio(style["content"]) != (keep == KEEP_FOLIOS_ONLY)
+
+    for group in [*_SIDES, *((corner,) for corner in _CORNERS)]:
+        verdicts = [goes(keyword) for keyword in group]
+        if any(v is not None for v in verdicts) and all(v is not False for v in verdicts):
+            dropped.update(group)
+    return dropped
+
+
+def _make_margin_boxes(context: object, page: object, state: object):  # type: ignore[no-untyped-def]
+    """WeasyPrint's make_margin_boxes, without laying out the boxes this job drops anyway (a
+    chapter's folios, a folio document's running heads: a tenth of a chapter's layout)."""
+    dropped = _unlaid(context.style_for, page.page_type, _keeping[-1])  # type: ignore[attr-defined]
+    if not dropped:
+        yield from _WEASYPRINT_MARGIN_BOXES(context, page, state)
+        return
+    style_for = context.style_for  # type: ignore[attr-defined]
+
+    def kept_only(page_type: object, keyword: str | None = None):  # type: ignore[no-untyped-def]
+        return None if keyword in dropped else style_for(page_type, keyword)
+
+    context.style_for = kept_only  # type: ignore[attr-defined]
+    try:
+        yield from _WEASYPRINT_MARGIN_BOXES(context, page, state)
+    finally:
+        context.style_for = style_for  # type: ignore[attr-defined]
+
+
+_WEASYPRINT_LAYOUT = load("weasyprint.layout")
+_WEASYPRINT_MARGIN_BOXES = _WEASYPRINT_LAYOUT.make_margin_boxes
+_WEASYPRINT_LAYOUT.make_margin_boxes = _make_margin_boxes  # the name layout_document calls
+
+
 def lay_out(job: Job, known_fonts: frozenset[str] = frozenset()) -> LaidOut:
     """Lay out and write one document. ``known_fonts``: sha256 of font files the caller can
     read itself (their bytes are not sent back)."""
@@ -167,6 +223,7 @@ def lay_out(job: Job, known_fonts: frozenset[str] = frozenset()) -> LaidOut:
     logger = logging.getLogger("weasyprint")
     capture = Capture()
     logger.addHandler(capture)
+    _keeping.append(job.keep)
     try:
         with source_date_epoch(job.when):
             document = HTML(string=job.html, base_url=job.base, url_fetcher=styles.fetcher).render(
@@ -189,6 +246,7 @@ def lay_out(job: Job, known_fonts: frozenset[str] = frozenset()) -> LaidOut:
             data = document.write_pdf(attachments=[], **dict(job.pdf_options))
             fonts = tuple(_font_use(font, known_fonts, styles.originals) for font in document.fonts.values())
     finally:
+        _keeping.pop()
         logger.removeHandler(capture)
     read = tuple(sorted({**styles.sheet_reads(job.sheets), **styles.fetcher.read}.items()))
     return LaidOut(
