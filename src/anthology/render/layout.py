@@ -189,15 +189,20 @@ def _unlaid(style_for: object, page_type: object, keep: str) -> set[str]:
 
 def _make_margin_boxes(context: object, page: object, state: object):  # type: ignore[no-untyped-def]
     """WeasyPrint's make_margin_boxes, without laying out the boxes this job drops anyway (a
-    chapter's folios, a folio document's running heads: a tenth of a chapter's layout)."""
+    chapter's folios, a folio document's running heads: a tenth of a chapter's layout), and
+    with the page's anonymous style for the boxes that are not generated (``content: none``):
+    WeasyPrint gives them zero size and never reads their style, but computing it for each
+    page cost a sixth of a folio document."""
     dropped = _unlaid(context.style_for, page.page_type, _keeping[-1])  # type: ignore[attr-defined]
-    if not dropped:
-        yield from _WEASYPRINT_MARGIN_BOXES(context, page, state)
-        return
     style_for = context.style_for  # type: ignore[attr-defined]
 
     def kept_only(page_type: object, keyword: str | None = None):  # type: ignore[no-untyped-def]
-        return None if keyword in dropped else style_for(page_type, keyword)
+        if keyword in dropped:
+            return None
+        style = style_for(page_type, keyword)
+        if style is not None and keyword is not None and style["content"] in _NOT_GENERATED:
+            return None
+        return style
 
     context.style_for = kept_only  # type: ignore[attr-defined]
     try:
