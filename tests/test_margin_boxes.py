@@ -18,7 +18,8 @@ from anthology.render.jobs import KEEP_ALL, KEEP_FOLIOS_ONLY, KEEP_NO_FOLIOS
 from anthology.render.pdf import _Setup
 
 # top: a running head and a folio share the side (laid out whole whatever is kept); bottom:
-# folios only; left: a running head only; two corners, one of each
+# folios only; left: a running head only; two corners, one of each; boxes that are styled but
+# not generated (they take the page's anonymous style)
 _CSS = """
 @page { size: 120mm 160mm; margin: 20mm;
   @top-left { content: "HEAD" string(title) }
@@ -27,6 +28,8 @@ _CSS = """
   @left-middle { content: "SIDEHEAD" }
   @top-left-corner { content: "CF" counter(page) }
   @bottom-right-corner { content: "CH" }
+  @bottom-left { content: none; padding: 0 9mm; border-left: 2pt solid; width: 30mm }
+  @right-middle { content: normal; margin: 3mm }
 }
 h1 { string-set: title content() }
 """

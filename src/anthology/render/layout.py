@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
+from . import leaders  # noqa: F401  (imported for its patch: dot leaders drawn as one run of text)
 from .engine import CSS, HTML, URLFetcherResponse, font_configuration, get_hb_object_data, load, release_fonts
 from .fetcher import ConfinedFetcher
 from .jobs import KEEP_ALL, KEEP_FOLIOS_ONLY, Capture, FontUse, Job, LaidOut, current_sha256, source_date_epoch
