@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from ..index import SortKeys
 from .pagelist import PageBreak
 
-FORMAT = "layout-4"  # bump when LaidOut or the way jobs are laid out changes (4: uharfbuzz subsets)
+FORMAT = "layout-5"  # bump when LaidOut or the way jobs are laid out changes (5: subsets made by the merge)
 
 
 @functools.cache
@@ -191,6 +191,7 @@ def _encode(result: LaidOut) -> dict:
             "widths": [[k, v] for k, v in sorted(f.widths.items())],
             "to_unicode": [[k, v] for k, v in sorted(f.to_unicode.items())],
             "missing": f.missing, "data": base64.b64encode(f.data).decode("ascii"),
+            "deferred": f.deferred, "hinting": f.hinting,
         } for f in result.fonts],
         "messages": list(result.messages),
         "refused": list(result.refused),
@@ -214,6 +215,7 @@ def _decode(meta: dict, pdf: bytes) -> LaidOut:
             widths={int(k): float(v) for k, v in f["widths"]},
             to_unicode={int(k): str(v) for k, v in f["to_unicode"]},
             missing=bool(f["missing"]), data=base64.b64decode(f["data"]),
+            deferred=bool(f["deferred"]), hinting=bool(f["hinting"]),
         ) for f in meta["fonts"]),
         messages=tuple(str(m) for m in meta["messages"]),
         refused=tuple(str(r) for r in meta["refused"]),

@@ -66,6 +66,8 @@ class FontUse:
     to_unicode: dict[int, str]
     missing: bool  # WeasyPrint drew .notdef for some characters (a custom encoding)
     data: bytes = b""  # the whole font file, only when it is not one of the known font files
+    deferred: bool = False  # the PDF holds a stand-in program: the merge puts the subset in (render/subset.py)
+    hinting: bool = False  # the subset keeps the hinting instructions (WeasyPrint's option)
 
 
 @dataclass(frozen=True, slots=True)

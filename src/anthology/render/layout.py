@@ -20,6 +20,7 @@ from .engine import CSS, HTML, URLFetcherResponse, font_configuration, get_hb_ob
 from .fetcher import ConfinedFetcher
 from .jobs import KEEP_ALL, KEEP_FOLIOS_ONLY, Capture, FontUse, Job, LaidOut, current_sha256, source_date_epoch
 from .pagelist import find_breaks
+from .subset import deferring
 
 SCALE = 0.75  # CSS px → PDF points (WeasyPrint's default zoom)
 
@@ -249,8 +250,10 @@ def lay_out(job: Job, known_fonts: frozenset[str] = frozenset()) -> LaidOut:
             _keep_cross_links(pages)
             for page in pages:
                 _filter_margin_boxes(page._page_box, job.keep)
-            data = document.write_pdf(attachments=[], **dict(job.pdf_options))
-            fonts = tuple(_font_use(font, known_fonts, styles.originals) for font in document.fonts.values())
+            with deferring(known_fonts, styles.originals) as deferral:  # the merge makes their subsets
+                data = document.write_pdf(attachments=[], **dict(job.pdf_options))
+            fonts = tuple(_font_use(font, known_fonts, styles.originals, deferral.deferred)
+                          for font in document.fonts.values())
     finally:
         _keeping.pop()
         logger.removeHandler(capture)
@@ -273,9 +276,11 @@ def _keep_cross_links(pages: list) -> None:
         pages[0].anchors[name] = (0, 0, 0, 0)
 
 
-def _font_use(font: object, known: frozenset[str], originals: dict[str, tuple[str, bytes]]) -> FontUse:
+def _font_use(font: object, known: frozenset[str], originals: dict[str, tuple[str, bytes]],
+              deferred: dict[str, bool]) -> FontUse:
     """``originals``: font description → (sha256, bytes) of its file, hashed once per font
-    configuration (the CJK fallback is 16 MB)."""
+    configuration (the CJK fallback is 16 MB). ``deferred``: the fonts written with a stand-in
+    program (render/subset.py), with their hinting flag."""
     key = font.hash  # type: ignore[attr-defined]
     if key not in originals:
         data = get_hb_object_data(font.hb_face)  # type: ignore[attr-defined]
@@ -289,4 +294,6 @@ def _font_use(font: object, known: frozenset[str], originals: dict[str, tuple[st
         to_unicode=dict(font.to_unicode),  # type: ignore[attr-defined]
         missing=bool(font.missing),  # type: ignore[attr-defined]
         data=b"" if digest in known else bytes(original),
+        deferred=key in deferred,
+        hinting=deferred.get(key, False),
     )

@@ -20,6 +20,7 @@ from the contents to the chapters would be lost, and the bookmarks would not nes
 from __future__ import annotations
 
 import io
+import zlib
 from collections.abc import Callable, Sequence
 from math import ceil
 from types import SimpleNamespace
@@ -37,13 +38,17 @@ _last: list[pikepdf.Pdf] = []
 
 
 def merge(docs: Sequence[LaidOut], slots: Sequence[Slot], programs: dict[str, bytes],
-          finish: Callable[[pikepdf.Pdf], None] | None = None) -> bytes:
+          finish: Callable[[pikepdf.Pdf], None] | None = None,
+          own: dict[int, dict[str, bytes]] | None = None) -> bytes:
     """The merged PDF. ``docs[0]`` is the base: its catalog and metadata are kept. ``programs``:
     the fonts merged into one for the whole book (render/subset.py), by WeasyPrint's name.
-    ``finish`` is applied to the merged PDF just before it is saved. Runs in a worker as well
-    as here (picklable arguments)."""
+    ``finish`` is applied to the merged PDF just before it is saved. ``own``: by document, the
+    programs of fonts it wrote with a stand-in and that are not merged. Runs in a worker as
+    well as here (picklable arguments)."""
     _last.clear()
     sources = [pikepdf.open(io.BytesIO(d.pdf)) for d in docs]
+    for n, fonts in (own or {}).items():
+        _put_programs(sources[n], fonts)
     try:
         out = sources[0]
         base_pages = list(out.pages)
@@ -179,6 +184,32 @@ def _font_dicts(pdf: pikepdf.Pdf) -> list[pikepdf.Dictionary]:
                     if isinstance(item, pikepdf.Stream | pikepdf.Dictionary) and "/Resources" in item:
                         stack.append(item.Resources)
     return list(found.values())
+
+
+def _put_programs(pdf: pikepdf.Pdf, programs: dict[str, bytes]) -> None:
+    """The stand-in programs of these fonts (by WeasyPrint's name) replaced by theirs."""
+    for fonts in _font_dicts(pdf):
+        for name, font in fonts.items():
+            program = programs.get(name.lstrip("/"))
+            if program is None:
+                continue
+            descriptor = font.DescendantFonts[0].FontDescriptor
+            for key in ("/FontFile2", "/FontFile3"):
+                if key in descriptor:
+                    descriptor[key] = _font_file(pdf, program, otf=key == "/FontFile3")
+
+
+def _font_file(pdf: pikepdf.Pdf, program: bytes, *, otf: bool) -> pikepdf.Stream:
+    """A font program's stream as WeasyPrint writes it (pydyf: compressed at level 9, the same
+    keys in the same order), so that the book is the one its own subsets would have made."""
+    compressor = zlib.compressobj(level=9)
+    stream = pikepdf.Stream(pdf, b"")
+    stream.write(compressor.compress(program) + compressor.flush(), filter=pikepdf.Name.FlateDecode)
+    if otf:
+        stream.Subtype = pikepdf.Name.OpenType
+    else:
+        stream.Length1 = len(program)
+    return pdf.make_indirect(stream)
 
 
 def _merge_fonts(pdf: pikepdf.Pdf, uses: dict[str, list[FontUse]], programs: dict[str, bytes]) -> None:

@@ -44,7 +44,7 @@ from .html import THEME_DIR, USER_TEMPLATES, render, stylesheet
 from .jobs import BLANK, KEEP_ALL, KEEP_FOLIOS_ONLY, KEEP_NO_FOLIOS, Capture, Job, LaidOut, Slot, source_date_epoch
 from .pagelist import PageBreak, find_breaks
 from .parallel import LayoutFailed, LayoutTimeout, Named, Runner, Tick, Workers
-from .subset import font_programs
+from .subset import font_programs, own_programs
 
 FONT_DIR = Path(font_source_serif_pro.font_directory)
 FONT_FACES = (  # (file, weight, style)
@@ -264,10 +264,11 @@ def _render_pieces(book: Book, env: jinja2.Environment, diags: Diagnostics, when
         docs, slots = _assemble(front, body, laid, folios, index_doc)
         # The fonts here (their files are large), the merge in a worker when there are workers
         # (it is the build's largest use of memory), while this process makes the EPUB.
-        programs = font_programs(docs, _font_bytes, epoch, cache.fonts if cache is not None else None,
-                                 cache.used_fonts if cache is not None else None)
+        fonts_kept = (cache.fonts, cache.used_fonts) if cache is not None else (None, None)
+        programs = font_programs(docs, _font_bytes, epoch, *fonts_kept)
+        own = own_programs(docs, _font_bytes, epoch, *fonts_kept, programs)
         finish = partial(Named(f"{__package__}.prepress", "finish_pdf"), geo=geo, front_pages=front_count)
-        merged = runner.start_call(Named(f"{__package__}.merge", "merge"), docs, slots, programs, finish)
+        merged = runner.start_call(Named(f"{__package__}.merge", "merge"), docs, slots, programs, finish, own)
         if meanwhile is not None:
             meanwhile(tuple(body.breaks))
         data = merged()

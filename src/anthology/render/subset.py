@@ -5,6 +5,13 @@ program per font, subset with HarfBuzz for the glyphs of every document (render/
 it in). Subsets are kept in the cache's ``fonts/`` folder. This runs in the build's process,
 before the merge is handed to a worker: the merge's worker then never holds a font file (the
 CJK fallback alone is 16 MB), and pikepdf is not needed here.
+
+The documents themselves (render/layout.py) embed a stand-in program, four bytes, for the
+fonts this process can read (the theme's): their subsets would be thrown away by the merge,
+and they were two thirds of each document's PDF (4 of 6 MB at 200 reviews: laid out,
+pickled, cached, read back and parsed at every build). A font the merge does not make one
+program of (a document drew .notdef with it, say) gets back, in each document, the very
+subset WeasyPrint would have embedded there (:func:`own_programs`).
 """
 
 from __future__ import annotations
@@ -12,11 +19,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import uharfbuzz as hb
 
+from ..errors import AnthologyError
 from .cache import write_atomic
 from .jobs import FontUse, LaidOut, source_date_epoch
 
@@ -59,10 +67,34 @@ def _merged_program(group: list[FontUse], font_source: FontSource, cache: Path |
     return _subset(original, group[0].original, group[0].index, gids, cache, used)
 
 
+def own_programs(docs: Sequence[LaidOut], font_source: FontSource, when: int, cache: Path | None,
+                 used: set[str] | None, merged: dict[str, bytes]) -> dict[int, dict[str, bytes]]:
+    """For each document (by its index), the programs of its fonts written with a stand-in
+    that are not in ``merged``: the subset WeasyPrint would have embedded in it."""
+    own: dict[int, dict[str, bytes]] = {}
+    with source_date_epoch(when):
+        for n, doc in enumerate(docs):
+            for use in doc.fonts:
+                if not use.deferred or use.key in merged:
+                    continue
+                original = font_source(use.original)
+                program = None if original is None else _subset(
+                    original, use.original, use.index, sorted(use.to_unicode), cache, used,
+                    hinting=use.hinting, notdef=use.missing)
+                if program is None:  # a font file replaced while the book was laid out
+                    raise AnthologyError.single(
+                        "anthology.yaml", 0, 0, "font-changed",
+                        "a font file of the theme changed while the book was laid out: build again "
+                        "(the previous book is untouched)")
+                own.setdefault(n, {})[use.key] = program
+    return own
+
+
 def _subset(original: bytes, original_sha: str, index: int, gids: list[int], cache: Path | None,
-            used: set[str] | None = None) -> bytes | None:
+            used: set[str] | None = None, *, hinting: bool = False, notdef: bool = False) -> bytes | None:
     """The font re-subset for these glyph ids (kept in the cache's fonts/ folder)."""
-    digest = hashlib.sha256(f"{original_sha} {index} {gids}".encode()).hexdigest()
+    flags = "".join(f" {name}" for name, on in (("hinting", hinting), ("notdef", notdef)) if on)
+    digest = hashlib.sha256(f"{original_sha} {index} {gids}{flags}".encode()).hexdigest()
     if used is not None:
         used.add(digest)
     cached = cache / f"{digest}.font" if cache is not None else None
@@ -70,7 +102,7 @@ def _subset(original: bytes, original_sha: str, index: int, gids: list[int], cac
         with contextlib.suppress(OSError):
             os.utime(cached)  # recently used: kept by the cache's prune()
             return cached.read_bytes()
-    data = _harfbuzz_subset(original, index, gids)
+    data = _harfbuzz_subset(original, index, gids, hinting=hinting, notdef=notdef)
     if data is None:
         return None
     if cached is not None:
@@ -91,8 +123,8 @@ def _harfbuzz_subset(original: bytes, index: int, gids: list[int], *, hinting: b
     ``hinting`` keeps the hinting instructions, ``notdef`` the outline of glyph 0 (a document
     that drew .notdef)."""
     face = hb.Face(hb.Blob(original), index)
-    if any(face.reference_table(tag).data for tag in ("fvar", "CBDT", "SVG ", "COLR", "sbix")):
-        return None  # variable and colour fonts: WeasyPrint transforms them; keep its subsets
+    if not _subsettable(face):
+        return None
     outline = hb.SubsetFlags.NOTDEF_OUTLINE if notdef else hb.SubsetFlags.DEFAULT
     first = hb.SubsetInput()
     first.glyph_set.update(gids)
@@ -112,6 +144,63 @@ def _harfbuzz_subset(original: bytes, index: int, gids: list[int], *, hinting: b
     return bytes(data) or None
 
 
+def _subsettable(face: hb.Face) -> bool:
+    """Variable and colour fonts: WeasyPrint transforms them; they keep its subsets."""
+    return not any(face.reference_table(tag).data for tag in ("fvar", "CBDT", "SVG ", "COLR", "sbix"))
+
+
+class Deferral:
+    """While a document is written for the merge (render/layout.py): the fonts it writes with
+    a stand-in program, by WeasyPrint's name, with the hinting flag their subset is made with."""
+
+    def __init__(self, known: frozenset[str], originals: dict[str, tuple[str, bytes]]) -> None:
+        self.known = known  # sha256 of the font files the merge can read
+        self.originals = originals  # WeasyPrint's font name → (sha256, bytes) of its file
+        self.deferred: dict[str, bool] = {}
+
+    def program_for(self, font: object, hinting: bool) -> bytes | None:
+        """The stand-in ``font`` is written with, or None: its subset is made here and now."""
+        key = font.hash  # type: ignore[attr-defined]
+        if key not in self.originals:
+            data = font.file_content  # type: ignore[attr-defined]
+            self.originals[key] = (hashlib.sha256(data).hexdigest(), data)
+        digest, original = self.originals[key]
+        if digest not in self.known:
+            return None
+        program = stand_in(original, digest, int(font.index))  # type: ignore[attr-defined]
+        if program is not None:
+            self.deferred[key] = hinting
+        return program
+
+
+_deferrals: list[Deferral] = []
+
+
+@contextlib.contextmanager
+def deferring(known: frozenset[str], originals: dict[str, tuple[str, bytes]]) -> Iterator[Deferral]:
+    """Fonts of ``known`` files written with a stand-in until the block ends."""
+    deferral = Deferral(known, originals)
+    _deferrals.append(deferral)
+    try:
+        yield deferral
+    finally:
+        _deferrals.pop()
+
+
+_STAND_INS: dict[tuple[str, int], bytes | None] = {}
+
+
+def stand_in(original: bytes, digest: str, index: int) -> bytes | None:
+    """The four bytes a font is written with until the merge puts its subset in: the first
+    four of that subset (WeasyPrint reads the font's type there: CFF "OTTO" or TrueType
+    outlines), or None when HarfBuzz would not subset it (WeasyPrint's subset stays)."""
+    if (digest, index) not in _STAND_INS:
+        face = hb.Face(hb.Blob(original), index)
+        cff = any(face.reference_table(tag).data for tag in ("CFF ", "CFF2"))
+        _STAND_INS[digest, index] = (b"OTTO" if cff else b"\0\1\0\0") if _subsettable(face) else None
+    return _STAND_INS[digest, index]
+
+
 def subset_for_weasyprint(font: object, to_unicode: dict[int, str], hinting: bool) -> None:
     """WeasyPrint's ``Font.subset``, done by uharfbuzz (render/engine.py puts it in place).
 
@@ -122,6 +211,9 @@ def subset_for_weasyprint(font: object, to_unicode: dict[int, str], hinting: boo
     the same way, with the same flags. A font this cannot subset (variable, colour) goes to
     WeasyPrint's own method."""
     if not to_unicode:
+        return
+    if _deferrals and (program := _deferrals[-1].program_for(font, hinting)) is not None:
+        font.file_content = program  # type: ignore[attr-defined]
         return
     data = _harfbuzz_subset(font.file_content, font.index, sorted(to_unicode),  # type: ignore[attr-defined]
                             hinting=hinting, notdef=bool(font.missing))  # type: ignore[attr-defined]
