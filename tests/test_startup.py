@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from support import copy_project
@@ -52,10 +53,13 @@ import json, sys
 
 class Watch:
     seen = []
+    web = []
 
     def find_spec(self, name, path=None, target=None):
         if name == "weasyprint" or name.startswith("weasyprint."):
             self.seen.append(name)
+        if name in ("urllib.request", "http.client", "ssl"):
+            self.web.append(name)
         return None
 
 
@@ -63,7 +67,7 @@ sys.meta_path.insert(0, Watch())
 from anthology.cli import main
 
 status = main(sys.argv[1:])
-print(json.dumps({"status": status, "weasyprint": Watch.seen}))
+print(json.dumps({"status": status, "weasyprint": Watch.seen, "web": Watch.web}))
 """
 
 
@@ -103,6 +107,7 @@ def test_an_epub_from_a_warm_cache_never_imports_weasyprint(tmp_path: Path, repo
                     env=env)
     assert alone["status"] == 0
     assert alone["weasyprint"] == [], "an EPUB with every layout in the cache imported WeasyPrint"
+    assert alone["web"] == [], "urllib.request (http.client, ssl) is a sixtieth of a second at every start"
     [full_epub] = (tmp_path / "full").glob("*.epub")
     [epub] = (tmp_path / "epub").glob("*.epub")
     assert epub.read_bytes() == full_epub.read_bytes()
@@ -164,3 +169,10 @@ def test_font_folders_of_processes_that_are_gone_are_removed(tmp_path: Path, rep
                           str(tmp_path / "out")], capture_output=True, text=True, timeout=300, env=env)
     assert run.returncode == 0, run.stderr
     assert sorted(p.name for p in temp.iterdir()) == sorted([running.name, other.name])
+
+
+def test_file_url_paths_are_decoded_once() -> None:
+    from anthology.render.confine import url_path
+
+    path = Path("/tmp/a b/100%41 é.png")
+    assert url_path(urlsplit(path.as_uri()).path) == path

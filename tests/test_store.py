@@ -622,3 +622,26 @@ def test_without_a_folder_the_cover_is_drawn_and_nothing_written(tmp_path: Path,
     assert cached_cover(small_book, FONT_DIR, None) == first == real(small_book, FONT_DIR)
     assert calls == [small_book.title] * 2, "drawn each time: nothing kept"
     assert sorted(tmp_path.rglob("*")) == before
+
+
+def test_file_digests_are_remembered_under_the_files_stat_and_never_trusted_past_a_change(tmp_path: Path) -> None:
+    import hashlib
+
+    from anthology.render.cache import file_digests
+
+    font, other = tmp_path / "a.otf", tmp_path / "b.otf"
+    font.write_bytes(b"OTTO one")
+    other.write_bytes(b"OTTO two")
+    memo = tmp_path / "cache" / "digests.json"
+    first = file_digests([font, other, tmp_path / "missing.otf"], memo)
+    assert first == {font: hashlib.sha256(b"OTTO one").hexdigest(), other: hashlib.sha256(b"OTTO two").hexdigest()}
+    kept = json.loads(memo.read_bytes())
+    kept[str(font)][5] = "remembered"  # what the memo says is what is given while the file is untouched
+    memo.write_text(json.dumps(kept), encoding="utf-8")
+    assert file_digests([font], memo) == {font: "remembered"}
+    time.sleep(0.01)
+    font.write_bytes(b"OTTO one")  # written again, same bytes: a new change time, hashed again
+    assert file_digests([font], memo) == {font: first[font]}
+    memo.write_text("not json", encoding="utf-8")  # a damaged memo is only a slower build
+    assert file_digests([font, other], memo) == first
+    assert file_digests([font, other]) == first

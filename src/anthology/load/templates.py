@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urljoin, urlsplit
-from urllib.request import url2pathname
+from urllib.parse import urljoin, urlsplit
 
 from ..errors import Diagnostics
+from ..render.confine import url_path
 from .text import decode
 
 USER_TEMPLATES = "templates"
@@ -70,7 +70,7 @@ def _refusal(url: str, root: Path) -> str:
     if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
         return "remote files are not fetched: download it into the project, e.g. into assets/, and link it"
     try:
-        path = Path(url2pathname(unquote(parts.path))).resolve()
+        path = url_path(parts.path).resolve()
     except (OSError, ValueError):  # a NUL byte (%00), a name too long: nothing the fetcher would read
         return "not a usable file name: link a file of the project by its relative path"
     real_root = root.resolve()

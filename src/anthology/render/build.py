@@ -24,7 +24,7 @@ from .html import make_environment
 from .output import write_all_atomic
 from .pagelist import PageBreak
 from .parallel import Workers
-from .pdf import FONT_DIR, render_pdf, warm_up
+from .pdf import FONT_DIR, font_files, render_pdf, warm_up
 
 
 @dataclass(slots=True)
@@ -98,6 +98,7 @@ def build(book: Book, out_dir: Path, diags: Diagnostics, *, pdf: bool = True, ep
     step(0)
     env = make_environment(book.root)
     when = build_date(book)
+    font_files(cache_dir(book.root) / "font-digests.json" if use_cache else None)
     if pdf and isinstance(workers, Workers):
         warm_up(book, env, when, workers)
     collation = SortKeyCache(book.root) if use_cache else None

@@ -9,11 +9,22 @@ fetcher (render/fetcher.py) so that the EPUB reads its images without importing 
 from __future__ import annotations
 
 import mimetypes
+import os
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
-from urllib.request import url2pathname
 
 from ..limits import DEFAULT, Limits
+
+
+def url_path(path: str) -> Path:
+    """The file a ``file:`` URL's path names, percent-escapes decoded once (what
+    ``urllib.request.url2pathname`` does, without importing urllib.request: it brings
+    http.client, ssl and email, a sixtieth of a second at every start)."""
+    if os.name == "nt":
+        from nturl2path import url2pathname
+
+        return Path(url2pathname(path))
+    return Path(unquote(path))
 
 
 class RefusedURL(ValueError):
@@ -38,7 +49,7 @@ class ConfinedPaths:
         if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
             self.refused.append(url)
             raise RefusedURL(f"refused {url}: only files inside the project are read")
-        path = Path(url2pathname(unquote(parts.path)))
+        path = url_path(parts.path)
         if not self.allows(path) or not path.is_file():
             self.refused.append(url)
             raise RefusedURL(f"refused {url}: not a file inside the project")

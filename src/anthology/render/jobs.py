@@ -21,9 +21,9 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
-from urllib.request import url2pathname
+from urllib.parse import urlsplit
 
+from .confine import url_path
 from .pagelist import PageBreak
 
 # Which margin boxes a job keeps. The body's sections are laid out without their folios
@@ -114,7 +114,7 @@ def source_date_epoch(epoch: int) -> Iterator[None]:
 def current_sha256(url: str, project: Path) -> str:
     """What layout would read at this URL now: the SHA-256 of a regular file inside the project
     (links resolved), or "" (missing, or outside: never read, as the fetcher would refuse it)."""
-    path = Path(url2pathname(unquote(urlsplit(url).path)))
+    path = url_path(urlsplit(url).path)
     try:
         real = path.resolve()
         if project not in real.parents or not real.is_file():

@@ -12,10 +12,10 @@ import hashlib
 import logging
 import os
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
-from urllib.request import url2pathname
+from urllib.parse import urlsplit
 
 from . import leaders  # noqa: F401  (imported for its patch: dot leaders drawn as one run of text)
+from .confine import url_path
 from .engine import CSS, HTML, URLFetcherResponse, font_configuration, get_hb_object_data, load, release_fonts
 from .fetcher import ConfinedFetcher
 from .jobs import KEEP_ALL, KEEP_FOLIOS_ONLY, Capture, FontUse, Job, LaidOut, current_sha256, source_date_epoch
@@ -39,7 +39,7 @@ class _RecordingFetcher(ConfinedFetcher):
         parts = urlsplit(url)
         if parts.scheme != "file":
             return False
-        path = Path(url2pathname(unquote(parts.path)))
+        path = url_path(parts.path)
         return path == self.project or self.project in path.parents
 
     def fetch(self, url: str, headers: dict | None = None):  # type: ignore[override]

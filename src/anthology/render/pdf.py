@@ -16,7 +16,6 @@ as three documents (body, indexes, front matter) merged by WeasyPrint itself.
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import html
 import logging
@@ -37,7 +36,7 @@ from ..index import PeopleIndex, page_locators
 from ..limits import how_to_raise
 from ..model import Book, Chapter, Part
 from ..paper import Geometry, geometry
-from .cache import LayoutCache
+from .cache import LayoutCache, file_digests
 from .context import AnyIndex, index_view, template_context
 from .engine import CSS, HTML, ConfinedFetcher, Document, font_configuration, release_fonts
 from .html import THEME_DIR, USER_TEMPLATES, render, stylesheet
@@ -301,7 +300,7 @@ class _Setup:
     def job(self, kind: str, html: str, *, first_page: int = 1, keep: str = KEEP_ALL, extra: str = "",
             pdf_options: tuple[tuple[str, object], ...] = ()) -> Job:
         return Job(kind, html, (*self.sheets, extra) if extra else self.sheets, self.base, self.roots,
-                   first_page, keep, pdf_options, self.epoch, " ".join(sorted(_font_files())))
+                   first_page, keep, pdf_options, self.epoch, " ".join(sorted(font_files())))
 
 
 class _Body:
@@ -405,18 +404,23 @@ _LATER_TEMPLATES = ("index_document.html.j2", "index.html.j2", "front_matter.htm
 
 
 def _known_fonts() -> frozenset[str]:
-    return frozenset(_font_files())
+    return frozenset(font_files())
 
 
-@functools.cache
-def _font_files() -> dict[str, Path]:
-    """sha256 → path of the fonts the theme declares (the merge re-subsets from these)."""
-    paths = [FONT_DIR / name for name, _w, _s in FONT_FACES] + [path for _f, path, _w, _s in FALLBACK_FACES]
-    return {hashlib.sha256(p.read_bytes()).hexdigest(): p for p in paths if p.is_file()}
+_FONT_FILES: dict[str, Path] = {}
+
+
+def font_files(memo: Path | None = None) -> dict[str, Path]:
+    """sha256 → path of the fonts the theme declares (the merge re-subsets from these), found
+    once per process; ``memo``: where digests computed before are kept (render/cache.py)."""
+    if not _FONT_FILES:
+        paths = [FONT_DIR / name for name, _w, _s in FONT_FACES] + [path for _f, path, _w, _s in FALLBACK_FACES]
+        _FONT_FILES.update({digest: path for path, digest in file_digests(paths, memo).items()})
+    return _FONT_FILES
 
 
 def _font_bytes(digest: str) -> bytes | None:
-    path = _font_files().get(digest)
+    path = font_files().get(digest)
     return path.read_bytes() if path is not None else None
 
 
