@@ -46,12 +46,16 @@ def test_unchanged_reviews_are_not_read_again_and_an_edit_is(tmp_path: Path, par
     assert sorted(parses) == ["pic.md", "r0.txt", "r1.txt", "r2.txt"]
     parses.clear()
     _same_as_fresh(root, memo)
-    assert parses == ["pic.md"], "only the review that looks at an image file is read again"
+    assert parses == [], "nothing changed: nothing is read again (the image is still missing)"
     parses.clear()
     edited = root / "reviews" / "r1.txt"
     edited.write_text(REVIEW.format(n=1) + "\nOne more sentence.\n", encoding="utf-8")
     _same_as_fresh(root, memo)
-    assert sorted(parses) == ["pic.md", "r1.txt"]
+    assert sorted(parses) == ["r1.txt"]
+    parses.clear()
+    Image.new("RGB", (40, 30), (10, 20, 30)).save(root / "assets" / "still.png")
+    _same_as_fresh(root, memo)
+    assert parses == ["pic.md"], "the image it looked for is there now: read again"
 
 
 def test_a_same_size_rewrite_in_the_same_instant_is_read_again(tmp_path: Path, parses: list[str]) -> None:

@@ -45,8 +45,8 @@ REVIEWS = {
     "nul.txt": "Title: Nul\nDirector: Ann Director\n\nA review\x00 with a NUL byte.\n",  # warning: control-chars
     "pic.md": "# With a still\n\nDirector: Bo Director\n\n![The harbour at dawn](../assets/still.png)\n\nText.\n",
 }
-# The titles of the reviews the store keeps (pic.md looks at an image file: never stored).
-STORED = {"Film 0", "Film 1", "Film 2", "Empty", "Nul"}
+# The titles of the reviews the store keeps (pic.md with what it saw of its image file).
+STORED = {"Film 0", "Film 1", "Film 2", "Empty", "Nul", "With a still"}
 OLD = 9 * 86400  # seconds: older than prune()'s seven days
 
 
@@ -151,11 +151,11 @@ def test_a_load_from_the_store_is_the_load_without_it_before_and_after_an_edit(t
     assert set(_entries(root)) == STORED
     parses.clear()
     _same_as_fresh(root)
-    assert parses == ["pic.md"], "a fresh memo over a full store parses only what looks at an image"
+    assert parses == [], "a fresh memo over a full store parses nothing"
     parses.clear()
     (root / "reviews" / "r1.txt").write_text(REVIEW.format(n=1) + "\nOne more sentence.\n", encoding="utf-8")
     _same_as_fresh(root)
-    assert sorted(parses) == ["pic.md", "r1.txt"]
+    assert sorted(parses) == ["r1.txt"]
     book, _ = _stored_load(root)
     assert book is not None and "One more sentence." in book.chapters[1].body_html
 
@@ -184,16 +184,54 @@ def test_a_warning_the_manifest_ignores_is_stored_and_shown_once_no_longer_ignor
     assert "empty.txt" not in parses, "the ignore list is not part of the key: the stored parse serves"
 
 
-@pytest.mark.parametrize("image", [True, False], ids=["image-present", "image-missing"])
-def test_a_review_that_embeds_a_local_image_is_never_stored(tmp_path: Path, parses: list[str], image: bool) -> None:
-    root = _project(tmp_path / "book", image=image)
+IMAGE_CHANGES: dict[str, tuple[bool, Callable[[Path], None], str]] = {
+    # (the image there at first, what changes, the warning the new parse gives or "")
+    "repainted": (True, lambda still: Image.new("RGB", (40, 30), (200, 20, 30)).save(still), ""),
+    "damaged": (True, lambda still: still.write_bytes(b"\x89PNG not a picture"), "image-unreadable"),
+    "removed": (True, lambda still: still.unlink(), "image-missing"),
+    "added": (False, lambda still: Image.new("RGB", (40, 30), (10, 20, 30)).save(still), ""),
+    "a-folder-in-its-place": (True, lambda still: (still.unlink(), still.mkdir()), "image-missing"),
+}
+
+
+@pytest.mark.parametrize("change", IMAGE_CHANGES.values(), ids=IMAGE_CHANGES.keys())
+def test_a_review_that_embeds_a_local_image_is_stored_while_the_image_is_as_it_was(
+        tmp_path: Path, parses: list[str], change: tuple[bool, Callable[[Path], None], str]) -> None:
+    there, alter, warning = change
+    root = _project(tmp_path / "book", image=there)
     found = _same_as_fresh(root)
-    assert ("image-missing" in _codes(found)) is not image
-    assert "With a still" not in _entries(root)
-    assert len(list(_folder(root).glob("*.json"))) == len(STORED)
+    assert ("image-missing" in _codes(found)) is not there
+    entry = json.loads(_entries(root)["With a still"].read_bytes())
+    assert len(entry["looked"]) == 1 + (not there)  # beside the review, then from the root when not there
+    assert entry["images"] == ([["assets/still.png", "image/png"]] if there else [])
     parses.clear()
     _same_as_fresh(root)
+    assert parses == [], "the image as it was: the stored parse serves"
+
+    alter(root / "assets" / "still.png")
+    parses.clear()
+    again = _same_as_fresh(root)  # the book the parse gives now, and its warnings
     assert parses == ["pic.md"]
+    assert (warning in _codes(again)) if warning else not _codes(again) & {"image-missing", "image-unreadable"}
+    parses.clear()
+    _same_as_fresh(root)
+    assert parses == [], "the new parse stored in its turn"
+
+
+def test_a_watch_process_parses_a_review_again_when_its_image_changes(tmp_path: Path, parses: list[str]) -> None:
+    root = _project(tmp_path / "book")
+    memo = ReviewMemo(ReviewStore(root))
+    book, _ = load_book(root, Diagnostics(), memo)
+    assert book is not None and book.chapters[-1].images
+    memo.loaded()
+    parses.clear()
+    load_book(root, Diagnostics(), memo)
+    assert parses == []
+    memo.loaded()
+    (root / "assets" / "still.png").unlink()
+    again, found = load_book(root, Diagnostics(), memo)
+    assert parses == ["pic.md"]
+    assert again is not None and not again.chapters[-1].images and "image-missing" in _codes(list(found))
 
 
 def test_a_review_that_cannot_be_parsed_is_not_stored(tmp_path: Path, parses: list[str]) -> None:
@@ -212,7 +250,7 @@ def test_a_review_that_cannot_be_parsed_is_not_stored(tmp_path: Path, parses: li
     assert len(list(_folder(root).glob("*.json"))) == len(STORED), "no entry for a review in error"
     parses.clear()
     _, again = _stored_load(root)
-    assert sorted(parses) == sorted(["pic.md", *broken])
+    assert sorted(parses) == sorted(broken)
     assert again == first
 
 
@@ -263,10 +301,10 @@ def test_a_damaged_entry_is_a_miss_and_is_written_again(tmp_path: Path, parses: 
     parses.clear()
     found = _same_as_fresh(root)
     assert "empty-body" in _codes(found)
-    assert sorted(parses) == ["empty.txt", "pic.md"], "the damaged entry is parsed again, nothing else"
+    assert sorted(parses) == ["empty.txt"], "the damaged entry is parsed again, nothing else"
     parses.clear()
     _same_as_fresh(root)
-    assert parses == ["pic.md"], "the parse replaced the damaged entry"
+    assert parses == [], "the parse replaced the damaged entry"
 
 
 def test_the_key_follows_everything_the_parse_depends_on(tmp_path: Path) -> None:
@@ -288,16 +326,16 @@ def test_the_key_follows_everything_the_parse_depends_on(tmp_path: Path) -> None
 MANIFEST_EDITS: dict[str, tuple[Callable[[Path], None], list[str]]] = {
     "title-override": (lambda root: _replace(root / "anthology.yaml", "  - reviews/r0.txt\n",
                                              "  - file: reviews/r0.txt\n    title: Another Title\n"),
-                       ["pic.md", "r0.txt"]),
+                       ["r0.txt"]),
     "chapter-language": (lambda root: _replace(root / "anthology.yaml", "  - reviews/r0.txt\n",
                                                "  - file: reviews/r0.txt\n    language: fr\n"),
-                         ["pic.md", "r0.txt"]),
+                         ["r0.txt"]),
     "book-language": (lambda root: _replace(root / "anthology.yaml", "language: en\n", "language: de\n"),
                       sorted(REVIEWS)),
     "limits": (lambda root: _replace(root / "anthology.yaml", "chapters:\n",
                                      "limits:\n  list_items: 20000\nchapters:\n"),
                sorted(REVIEWS)),
-    "file-bytes": (lambda root: _replace(root / "reviews" / "r0.txt", "harbour", "harvest"), ["pic.md", "r0.txt"]),
+    "file-bytes": (lambda root: _replace(root / "reviews" / "r0.txt", "harbour", "harvest"), ["r0.txt"]),
 }
 
 
@@ -322,7 +360,7 @@ def test_what_the_key_holds_parses_again_and_undoing_it_finds_the_entry(
         path.write_bytes(data)
     parses.clear()
     _same_as_fresh(root)
-    assert parses == ["pic.md"], "undone: the entries of the first load serve again"
+    assert parses == [], "undone: the entries of the first load serve again"
 
 
 def test_the_code_salt_is_part_of_the_key(tmp_path: Path, parses: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -345,7 +383,7 @@ def test_the_code_salt_is_part_of_the_key(tmp_path: Path, parses: list[str], mon
         assert len(after - before) == len(STORED), "stored again under the new keys"
     parses.clear()
     _same_as_fresh(root)
-    assert parses == ["pic.md"]
+    assert parses == []
 
 
 def test_prune_keeps_the_entries_used_and_the_newest_others(tmp_path: Path) -> None:
@@ -390,7 +428,7 @@ def test_an_entry_written_long_ago_but_just_used_survives_an_edit(tmp_path: Path
     edited.write_text(REVIEW.format(n=1), encoding="utf-8")  # the edit undone
     parses.clear()
     _same_as_fresh(root)
-    assert parses == ["pic.md"], "the entry of the text before the edit was kept"
+    assert parses == [], "the entry of the text before the edit was kept"
 
 
 # -- builds -------------------------------------------------------------------------------------
@@ -426,7 +464,7 @@ def test_a_cached_build_stores_the_reviews_prunes_and_builds_the_same_bytes(tmp_
     stale = _fake_entries(_folder(root), 60, OLD, "d")
     parses.clear()
     second, _ = anthology.build(root, tmp_path / "two", use_cache=True, workers=1)
-    assert parses == ["pic.md"], "the second build parses only the review with an image"
+    assert parses == [], "the second build parses nothing"
     assert set(first.outputs) == set(second.outputs) == {"pdf", "epub"}
     for kind in ("pdf", "epub"):
         assert first.outputs[kind].read_bytes() == second.outputs[kind].read_bytes(), kind

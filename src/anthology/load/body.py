@@ -8,10 +8,12 @@ removed here, with a located warning, before Markdown sees the text.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import html
 import mimetypes
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -466,10 +468,54 @@ def _find_local(path: str, src: Source) -> tuple[Path | None, str]:
         review_dir = src.path.parent.resolve().relative_to(src.root.resolve())
         candidates += [(review_dir / path).as_posix(), path]
     for candidate in candidates:
-        target, _ = resolve_inside(src.root, candidate)
-        if target is not None and target.is_file():
-            return target, target.relative_to(src.root.resolve()).as_posix()
+        target, rel = _probe(src.root, candidate)
+        if _looks:
+            _looks[-1].append((candidate, rel, _digest(target) if target is not None else ""))
+        if target is not None:
+            return target, rel
     return None, ""
+
+
+# What a parse learnt of the project's files (looked for, found, read), while :func:`looking`:
+# (candidate path, the project-relative path found or "", the SHA-256 of its bytes or "").
+Look = tuple[str, str, str]
+_looks: list[list[Look]] = []
+
+
+@contextlib.contextmanager
+def looking() -> Iterator[list[Look]]:
+    """The project files the parses inside the block look at (images: where they are, their
+    bytes), for a parse to be kept and given again while they are as they were (:func:`unchanged`)."""
+    looks: list[Look] = []
+    _looks.append(looks)
+    try:
+        yield looks
+    finally:
+        _looks.pop()
+
+
+def unchanged(root: Path, looks: list[Look] | tuple[Look, ...]) -> bool:
+    """Whether every file a parse looked at is as it was: found at the same place with the
+    same bytes, or still not there."""
+    for candidate, rel, digest in looks:
+        target, now = _probe(root, candidate)
+        if now != rel or (_digest(target) if target is not None else "") != digest:
+            return False
+    return True
+
+
+def _probe(root: Path, candidate: str) -> tuple[Path | None, str]:
+    target, _ = resolve_inside(root, candidate)
+    if target is not None and target.is_file():
+        return target, target.relative_to(root.resolve()).as_posix()
+    return None, ""
+
+
+def _digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return "unreadable"
 
 
 def _fix_links(root: etree._Element) -> None:

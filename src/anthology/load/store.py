@@ -10,9 +10,10 @@ under the SHA-256 of everything the parse depends on:
   does not reuse the parses of the code before the edit), the versions of the libraries it
   calls (markdown-it-py, PyYAML, nh3, lxml and libxml2) and of Python.
 
-A review whose parse looked at other files (images: whether they exist, their size and
-pixels) is never stored, nor one that could not be parsed. The warnings of a parse are stored
-with it and given again. Entries are JSON: a project folder may come from anyone, and loading
+A review whose parse looked at other files (images: where they are, their bytes) is stored
+with what it saw of each (load/body.py: :func:`~anthology.load.body.looking`) and given again
+only while every one is as it was; one that could not be parsed is not stored. The warnings
+of a parse are stored with it and given again. Entries are JSON: a project folder may come from anyone, and loading
 its cache must not run code. A damaged entry is a miss; an entry that cannot be written is
 only a slower next build.
 """
@@ -30,12 +31,13 @@ from pathlib import Path
 from .. import __version__
 from ..errors import Diagnostic
 from ..limits import Limits
-from ..model import Credit
+from ..model import Credit, Image
 from ..render.cache import prune, write_atomic
 from ..render.cachedir import cache_dir
+from .body import Look
 from .review import Review
 
-FORMAT = "review-1"  # bump when Review or Diagnostic change shape
+FORMAT = "review-2"  # bump when Review or Diagnostic change shape (2: images, and the files looked at)
 
 
 @functools.cache
@@ -77,7 +79,9 @@ class ReviewStore:
         digest.update(data)
         return digest.hexdigest()
 
-    def get(self, key: str) -> tuple[Review, tuple[Diagnostic, ...]] | None:
+    def get(self, key: str) -> tuple[Review, tuple[Diagnostic, ...], tuple[Look, ...]] | None:
+        """The parse stored under ``key``, its warnings and the files it looked at (the caller
+        checks those: :func:`~anthology.load.body.unchanged`)."""
         try:
             entry = json.loads((self.folder / f"{key}.json").read_bytes())
             if entry["format"] != FORMAT:
@@ -90,11 +94,11 @@ class ReviewStore:
             os.utime(self.folder / f"{key}.json")  # recently used: kept by prune()
         return found
 
-    def put(self, key: str, review: Review, found: tuple[Diagnostic, ...]) -> None:
+    def put(self, key: str, review: Review, found: tuple[Diagnostic, ...], looks: tuple[Look, ...] = ()) -> None:
         self.used.add(key)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            write_atomic(self.folder / f"{key}.json", json.dumps(_encode(review, found)).encode("utf-8"))
+            write_atomic(self.folder / f"{key}.json", json.dumps(_encode(review, found, looks)).encode("utf-8"))
         except OSError:
             pass
 
@@ -102,17 +106,19 @@ class ReviewStore:
         prune(self.folder, self.used)
 
 
-def _encode(review: Review, found: tuple[Diagnostic, ...]) -> dict:
+def _encode(review: Review, found: tuple[Diagnostic, ...], looks: tuple[Look, ...]) -> dict:
     return {
         "format": FORMAT,
         "title": review.title, "subtitle": review.subtitle, "lang": review.lang,
         "credits": [[c.role, c.label, c.value, list(c.names), c.line] for c in review.credits],
         "body_html": review.body_html, "text": review.text,
+        "images": [[image.path, image.media_type] for image in review.images],
+        "looked": [list(look) for look in looks],
         "diagnostics": [[d.file, d.line, d.col, d.severity, d.code, d.message] for d in found],
     }
 
 
-def _decode(entry: dict) -> tuple[Review, tuple[Diagnostic, ...]]:
+def _decode(entry: dict) -> tuple[Review, tuple[Diagnostic, ...], tuple[Look, ...]]:
     def text(value: object) -> str:
         if not isinstance(value, str):
             raise TypeError("not a string")
@@ -133,10 +139,12 @@ def _decode(entry: dict) -> tuple[Review, tuple[Diagnostic, ...]]:
         credits=tuple(Credit(text(role), text(label), text(value), strings(names), number(line))
                       for role, label, value, names, line in entry["credits"]),
         body_html=text(entry["body_html"]), text=text(entry["text"]),
+        images=[Image(text(path), text(media_type)) for path, media_type in entry["images"]],
     )
+    looks = tuple((text(candidate), text(rel), text(digest)) for candidate, rel, digest in entry["looked"])
     found = []
     for file, line, col, severity, code, message in entry["diagnostics"]:
         if severity not in ("error", "warning"):
             raise ValueError("not a severity")
         found.append(Diagnostic(text(file), number(line), number(col), severity, text(code), text(message)))
-    return review, tuple(found)
+    return review, tuple(found), looks

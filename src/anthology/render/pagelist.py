@@ -19,6 +19,7 @@ BLOCKS = ("p", "li", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "figcapt
           "td", "th", "caption")
 HYPHEN = "\u2010"  # WeasyPrint's default hyphenate-character
 _MARK = re.compile("\ue000([^\ue001]+)\ue001")
+_SOLID_RUN = re.compile(r"\S+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,16 +134,18 @@ def _mark_block(block: etree._Element, marks: list[PageBreak]) -> None:
         if count + _solid(text) <= wanted[0].offset:  # no break in this text: counted at C speed
             count += _solid(text)
             continue
-        out, solid = [], 0
-        for ch in text:
-            while wanted and count + solid == wanted[0].offset and not ch.isspace():
-                out.append("\ue000" + wanted.pop(0).label + "\ue001")
-            out.append(ch)
-            if not ch.isspace():
-                solid += 1
-        count += solid
-        if out != list(text):
-            setattr(el, attr, "".join(out))
+        # Each break goes before the character with its number among the block's non-space
+        # characters, found run of non-space characters by run (not character by character).
+        pieces, done = [], 0
+        for run in _SOLID_RUN.finditer(text):
+            start, end = run.span()
+            while wanted and wanted[0].offset < count + end - start:
+                at = start + wanted[0].offset - count
+                pieces += [text[done:at], "\ue000" + wanted.pop(0).label + "\ue001"]
+                done = at
+            count += end - start
+        if pieces:
+            setattr(el, attr, "".join(pieces) + text[done:])
     if wanted:  # past the last character: at the end of the block
         last = "\ue000" + "\ue002".join(b.label for b in wanted) + "\ue001"
         block.text = (block.text or "") + last if len(block) == 0 else block.text
