@@ -7,6 +7,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 from support import NS, epub_read, epubcheck_messages, pdf_page_labels, pdf_pages_text
 
@@ -348,3 +350,18 @@ def test_an_empty_indexes_list_turns_the_index_off(tmp_path: Path) -> None:
 
     assert not [n for n in epub_names(result.outputs["epub"]) if "index" in n]
     assert epubcheck_messages(result.outputs["epub"]) == []
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.text(max_size=20))
+def test_fold_is_decomposition_less_marks_table_and_casefold(text: str) -> None:
+    """names.fold's shortcut for ASCII text gives what the whole recipe gives."""
+    import unicodedata
+
+    from anthology.names import _FOLD_TABLE, fold
+
+    decomposed = unicodedata.normalize("NFKD", text)
+    expected = "".join(c for c in decomposed if not unicodedata.combining(c)).translate(_FOLD_TABLE).casefold()
+    assert fold(text) == expected
+    ascii_only = text.encode("ascii", "ignore").decode()
+    assert fold(ascii_only) == ascii_only.casefold()

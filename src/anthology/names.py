@@ -77,6 +77,8 @@ _SYLLABLE = re.compile(r"^[A-Z][a-z]{1,5}$")
 
 def fold(text: str) -> str:
     """Diacritics and case removed: for comparing spellings, never for display."""
+    if text.isascii():  # nothing to decompose or translate (the index folds some 15,000 strings a build)
+        return text.casefold()
     decomposed = unicodedata.normalize("NFKD", text)
     base = "".join(c for c in decomposed if not unicodedata.combining(c))
     return base.translate(_FOLD_TABLE).casefold()

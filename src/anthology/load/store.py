@@ -43,8 +43,9 @@ FORMAT = "review-2"  # bump when Review or Diagnostic change shape (2: images, a
 @functools.cache
 def salt() -> str:
     """The code's part of every key."""
+    from importlib.metadata import version
+
     import lxml.etree
-    import markdown_it
     import nh3
     import yaml
 
@@ -56,7 +57,7 @@ def salt() -> str:
             code.update(hashlib.sha256(path.read_bytes()).digest())
     return " ".join((
         FORMAT, f"anthology {__version__} {code.hexdigest()}", f"python {sys.version_info[:3]}",
-        f"markdown-it-py {markdown_it.__version__}", f"pyyaml {yaml.__version__}",
+        f"markdown-it-py {version('markdown-it-py')}", f"pyyaml {yaml.__version__}",
         f"nh3 {getattr(nh3, '__version__', '?')}", f"lxml {lxml.etree.LXML_VERSION}",
         f"libxml2 {lxml.etree.LIBXML_VERSION}",
     ))

@@ -19,7 +19,6 @@ Once imported, WeasyPrint's fonts are subset by uharfbuzz (:func:`_subset_with_u
 from __future__ import annotations
 
 import contextlib
-import ctypes.util
 import functools
 import importlib
 import os
@@ -74,6 +73,8 @@ def _subset_with_uharfbuzz() -> None:
 def no_library_search() -> Iterator[None]:
     """``ctypes.util.find_library`` finds nothing and spawns nothing until the block ends
     (the original is back afterwards, whatever happens inside)."""
+    import ctypes.util  # here: a build whose pieces are all in the cache never needs it
+
     original = ctypes.util.find_library
     ctypes.util.find_library = _not_searched
     try:

@@ -10,11 +10,7 @@ job runs here. WeasyPrint is imported only where a job is laid out or a PDF merg
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import importlib
-import multiprocessing
-import multiprocessing.pool
-import multiprocessing.util
 import os
 import signal
 import sys
@@ -22,15 +18,20 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
-from multiprocessing.pool import AsyncResult
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from . import roomy
 from .engine import load
 
 if TYPE_CHECKING:  # not imported at run time: the CLI forks a build's workers right after this module
+    import multiprocessing.context
+    import multiprocessing.pool
+    from multiprocessing.pool import AsyncResult
+
     from .cache import LayoutCache
     from .jobs import Job, LaidOut
+
+# multiprocessing, ctypes and render/roomy.py are imported where workers are started or run: a
+# build whose every piece is in the cache (an EPUB alone) starts a sixtieth of a second sooner.
 
 Tick = Callable[[int, int], None]  # (jobs done, jobs in all)
 T = TypeVar("T")
@@ -45,13 +46,15 @@ class Named:
         self.module, self.name = module, name
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        from . import roomy
+
         return roomy.call(getattr(importlib.import_module(self.module), self.name), *args, **kwargs)
 
 
 def lay_out(job: Job, known_fonts: frozenset[str] = frozenset()) -> LaidOut:
     """render/layout.py's, imported (and WeasyPrint with it) when a job is first laid out,
     called with room on the frame stack (render/roomy.py)."""
-    from . import layout
+    from . import layout, roomy
 
     return roomy.call(layout.lay_out, job, known_fonts)
 
@@ -128,11 +131,15 @@ def _worker_start(parent: int, warm_ups: object = None) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
+            import ctypes
+
             ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # it died before the line above
         os._exit(1)
     # A worker ends with os._exit, after multiprocessing's finalizers: the fonts it loaded
     # itself leave no temporary folder behind (a stopped worker, like a killed build, does).
+    import multiprocessing.util
+
     multiprocessing.util.Finalize(None, _release_fonts, exitpriority=10)
     if warm_ups is not None:
         warm_up = None
@@ -156,6 +163,8 @@ def _release_fonts() -> None:
 
 
 def _fork_context() -> multiprocessing.context.BaseContext:
+    import multiprocessing.pool  # the pools the context makes
+
     methods = multiprocessing.get_all_start_methods()
     return multiprocessing.get_context("fork" if "fork" in methods else None)
 

@@ -217,7 +217,8 @@ def _render_pieces(book: Book, env: jinja2.Environment, diags: Diagnostics, when
             setup = _Setup(book, env, geo, epoch)
             laying_out = runner.start([setup.job("section", html, keep=KEEP_NO_FOLIOS) for html in sections],
                                       progress)
-            _compile_templates(env)  # meanwhile: what comes after the body, ready when it is
+            if merge_pdf:  # meanwhile: what comes after the body, ready when it is (an EPUB alone has no use for most)
+                _compile_templates(env)
             laid = laying_out()
             body = _Body(book.sections, laid)
             # With KDP's gutter the page count may change the layout: the EPUB's page-list

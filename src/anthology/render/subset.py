@@ -21,12 +21,14 @@ import hashlib
 import os
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-
-import uharfbuzz as hb
+from typing import TYPE_CHECKING
 
 from ..errors import AnthologyError
 from .cache import write_atomic
 from .jobs import FontUse, LaidOut, source_date_epoch
+
+if TYPE_CHECKING:
+    import uharfbuzz as hb
 
 FontSource = Callable[[str], bytes | None]  # sha256 of a font file → its bytes (None: unknown)
 
@@ -122,6 +124,8 @@ def _harfbuzz_subset(original: bytes, index: int, gids: list[int], *, hinting: b
     them), outlines of unused glyphs dropped, then the empty glyphs after the last one used.
     ``hinting`` keeps the hinting instructions, ``notdef`` the outline of glyph 0 (a document
     that drew .notdef)."""
+    import uharfbuzz as hb  # here: an EPUB alone, all in the cache, subsets nothing
+
     face = hb.Face(hb.Blob(original), index)
     if not _subsettable(face):
         return None
@@ -195,6 +199,8 @@ def stand_in(original: bytes, digest: str, index: int) -> bytes | None:
     four of that subset (WeasyPrint reads the font's type there: CFF "OTTO" or TrueType
     outlines), or None when HarfBuzz would not subset it (WeasyPrint's subset stays)."""
     if (digest, index) not in _STAND_INS:
+        import uharfbuzz as hb
+
         face = hb.Face(hb.Blob(original), index)
         cff = any(face.reference_table(tag).data for tag in ("CFF ", "CFF2"))
         _STAND_INS[digest, index] = (b"OTTO" if cff else b"\0\1\0\0") if _subsettable(face) else None
