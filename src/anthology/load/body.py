@@ -413,7 +413,7 @@ def _find_local(path: str, src: Source) -> tuple[Path | None, str]:
     for candidate in candidates:
         target, rel = _probe(src.root, candidate)
         if _looks:
-            _looks[-1].append((candidate, rel, _digest(target) if target is not None else ""))
+            _looks[-1].append((candidate, rel, _digest(target)))
         if target is not None:
             return target, rel
     return None, ""
@@ -442,7 +442,7 @@ def unchanged(root: Path, looks: list[Look] | tuple[Look, ...]) -> bool:
     same bytes, or still not there."""
     for candidate, rel, digest in looks:
         target, now = _probe(root, candidate)
-        if now != rel or (_digest(target) if target is not None else "") != digest:
+        if now != rel or _digest(target) != digest:
             return False
     return True
 
@@ -454,7 +454,10 @@ def _probe(root: Path, candidate: str) -> tuple[Path | None, str]:
     return None, ""
 
 
-def _digest(path: Path) -> str:
+def _digest(path: Path | None) -> str:
+    """The SHA-256 of a file found, "" for none."""
+    if path is None:
+        return ""
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:

@@ -13,8 +13,8 @@ under the SHA-256 of everything the parse depends on:
 A review whose parse looked at other files (images: where they are, their bytes) is stored
 with what it saw of each (load/body.py: :func:`~anthology.load.body.looking`) and given again
 only while every one is as it was; one that could not be parsed is not stored. The warnings
-of a parse are stored with it and given again. Entries are JSON: a project folder may come from anyone, and loading
-its cache must not run code. A damaged entry is a miss; an entry that cannot be written is
+of a parse are stored with it and given again. Entries are JSON: a project folder may come
+from anyone, and loading its cache must not run code. A damaged entry is a miss; an entry that cannot be written is
 only a slower next build.
 """
 

@@ -23,6 +23,7 @@ import functools
 import hashlib
 import json
 import os
+import stat
 import tempfile
 import time
 from pathlib import Path
@@ -168,7 +169,7 @@ def file_digests(paths: list[Path], memo: Path | None = None) -> dict[Path, str]
     already computed, each under the file's device, inode, size and modification and change
     times (what make and git trust: a file written again, even with its times copied, gets a
     new change time); a file whose ``stat`` differs is read and hashed again. The theme's
-    fonts are 19 MB: hashing them took a twentieth of a second at every build."""
+    fonts are 19 MB: hashing them took 30 ms at every build."""
     known: dict[str, list] = {}
     if memo is not None:
         with contextlib.suppress(OSError, ValueError):
@@ -182,7 +183,7 @@ def file_digests(paths: list[Path], memo: Path | None = None) -> dict[Path, str]
             info = path.stat()
         except OSError:
             continue
-        if not path.is_file():
+        if not stat.S_ISREG(info.st_mode):
             continue
         stamp = [info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns]
         entry = known.get(str(path))

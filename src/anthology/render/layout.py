@@ -16,11 +16,11 @@ from urllib.parse import urlsplit
 
 from . import leaders  # noqa: F401  (imported for its patch: dot leaders drawn as one run of text)
 from .confine import url_path
-from .engine import CSS, HTML, URLFetcherResponse, font_configuration, get_hb_object_data, load, release_fonts
+from .engine import CSS, HTML, URLFetcherResponse, font_configuration, load, release_fonts
 from .fetcher import ConfinedFetcher
 from .jobs import KEEP_ALL, KEEP_FOLIOS_ONLY, Capture, FontUse, Job, LaidOut, current_sha256, source_date_epoch
 from .pagelist import find_breaks
-from .subset import deferring
+from .subset import deferring, original_of
 
 SCALE = 0.75  # CSS px → PDF points (WeasyPrint's default zoom)
 
@@ -282,10 +282,7 @@ def _font_use(font: object, known: frozenset[str], originals: dict[str, tuple[st
     configuration (the CJK fallback is 16 MB). ``deferred``: the fonts written with a stand-in
     program (render/subset.py), with their hinting flag."""
     key = font.hash  # type: ignore[attr-defined]
-    if key not in originals:
-        data = get_hb_object_data(font.hb_face)  # type: ignore[attr-defined]
-        originals[key] = (hashlib.sha256(data).hexdigest(), data)
-    digest, original = originals[key]
+    digest, original = original_of(font, originals)
     return FontUse(
         key=key,
         original=digest,

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import AnthologyError
 from .cache import write_atomic
+from .engine import get_hb_object_data
 from .jobs import FontUse, LaidOut, source_date_epoch
 
 if TYPE_CHECKING:
@@ -164,17 +165,23 @@ class Deferral:
 
     def program_for(self, font: object, hinting: bool) -> bytes | None:
         """The stand-in ``font`` is written with, or None: its subset is made here and now."""
-        key = font.hash  # type: ignore[attr-defined]
-        if key not in self.originals:
-            data = font.file_content  # type: ignore[attr-defined]
-            self.originals[key] = (hashlib.sha256(data).hexdigest(), data)
-        digest, original = self.originals[key]
+        digest, original = original_of(font, self.originals)
         if digest not in self.known:
             return None
         program = stand_in(original, digest, int(font.index))  # type: ignore[attr-defined]
         if program is not None:
-            self.deferred[key] = hinting
+            self.deferred[font.hash] = hinting  # type: ignore[attr-defined]
         return program
+
+
+def original_of(font: object, originals: dict[str, tuple[str, bytes]]) -> tuple[str, bytes]:
+    """(sha256, bytes) of the whole file of a WeasyPrint font, kept in ``originals`` under the
+    font's name: hashed once per font configuration (the CJK fallback is 16 MB)."""
+    key = font.hash  # type: ignore[attr-defined]
+    if key not in originals:
+        data = get_hb_object_data(font.hb_face)  # type: ignore[attr-defined]
+        originals[key] = (hashlib.sha256(data).hexdigest(), data)
+    return originals[key]
 
 
 _deferrals: list[Deferral] = []
