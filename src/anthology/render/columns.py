@@ -5,8 +5,8 @@ of the multi-column box a second time, at an infinite height, only to learn how 
 next box is (``next_box_height``). That figure serves the balancing of the columns alone,
 and WeasyPrint balances only a box whose ``column-fill`` is ``balance`` or whose run of
 columns a ``column-span: all`` element follows. For the index (``column-fill: auto``, no
-spanning element) each page's two columns paid for laying out the rest of the index twice:
-four pages of a 200-review book took 1.3 s.
+spanning element) each page's columns paid for laying out the rest of the index again: the
+index of a 200-review book (four pages) took 1.36 s to lay out and write, 1.21 s without.
 
 Where the figure cannot be used, that layout is not made: the call returns an empty column
 box, and WeasyPrint goes on exactly as before (what the discarded layout left in the layout
