@@ -56,6 +56,7 @@ CASES = [
     (".cols { columns: 2; column-fill: balance; }", "", False),  # balanced: WeasyPrint's own code
     (".cols { columns: 2; column-fill: auto; } .span { column-span: all; }", '<p class="span">Spanning</p>',
      False),
+    # Nested: the outer box's layouts are skipped, the inner (balanced) box's made, and counted.
     (".cols { columns: 2; column-fill: auto; } .inner { columns: 2; column-fill: balance; }",
      '<div class="inner"><p>' + "Nested columns of words. " * 40 + "</p></div>", False),
     # Out of the normal flow: WeasyPrint's own code (its measures and trials leave something behind).
