@@ -3,7 +3,7 @@
 
 Usage (from the repository root):
 
-    .venv/bin/python bench/bench.py [--sizes 10,50,200,400] [--out DIR] [--keep]
+    .venv/bin/python bench/bench.py [--sizes 10,50,200,400] [--repeat N] [--out DIR] [--keep]
 
 For each size N it generates an anthology of N reviews in a temporary folder
 (never in the repository), then measures, each in a fresh subprocess so that
@@ -22,6 +22,11 @@ the peak RSS is that of one process:
   baseline  raw single-pass WeasyPrint: every chapter's body_html under an
             <h1>, one HTML document, A5, Source Serif, `write_pdf()`
 
+With ``--repeat N`` the cold build, the baseline, the two edits and the EPUB are
+each measured N times (every edit from the same cache and text: the cache is put
+back as the cold build left it) and the figures are the medians; the spread is
+printed too. The watch rebuilds and our single pass are measured once.
+
 It prints the figures, the ours/baseline ratios and which of the targets of
 issue 6 are met. This is a script, not a test: nothing fails when a target is
 missed. See bench/README.md.
@@ -36,6 +41,7 @@ import os
 import re
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -290,6 +296,7 @@ class Result:
     base_rss: float = 0.0
     base_kb: float = 0.0
     notes: list[str] = field(default_factory=list)
+    runs: dict[str, list[float]] = field(default_factory=dict)  # every run's seconds, by figure
 
     @property
     def ms_page(self) -> float:
@@ -311,20 +318,40 @@ def _only(folder: Path, suffix: str) -> Path:
     return found[0]
 
 
-def measure(n: int, work: Path, log) -> Result:
+def _repeated(res: Result, figure: str, repeat: int, once) -> list[Run]:
+    """``once()`` run ``repeat`` times; every run's seconds kept in ``res.runs[figure]``."""
+    runs = [once() for _ in range(repeat)]
+    res.runs[figure] = [r.seconds for r in runs]
+    return runs
+
+
+def _median(runs: list[Run]) -> tuple[float, float]:
+    """The median seconds and the largest RSS of these runs."""
+    return statistics.median(r.seconds for r in runs), max(r.rss_mb for r in runs)
+
+
+def measure(n: int, work: Path, log, repeat: int = 1) -> Result:
     proj, source = generate(n, work / f"book-{n}")
     out = work / f"out-{n}"
+    cache = proj / ".anthology-cache"
     res = Result(size=n, source=source)
 
     # cold: empty output folder, no cache
-    shutil.rmtree(proj / ".anthology-cache", ignore_errors=True)
-    shutil.rmtree(out, ignore_errors=True)
-    run = build(proj, out)
+    def cold() -> Run:
+        shutil.rmtree(cache, ignore_errors=True)
+        shutil.rmtree(out, ignore_errors=True)
+        return build(proj, out)
+
+    res.cold_s, res.cold_rss = _median(_repeated(res, "cold", repeat, cold))
     pdf, epub = _only(out, ".pdf"), _only(out, ".epub")
-    res.cold_s, res.cold_rss = run.seconds, run.rss_mb
     res.pages = pdf_pages(pdf)
     res.pdf_kb, res.epub_kb = pdf.stat().st_size / 1024, epub.stat().st_size / 1024
     log(f"  cold      {res.cold_s:7.2f} s  {res.pages} pages  {res.cold_rss:.0f} MB")
+    # what the cold build left, put back before each repetition of the edits
+    saved_cache, saved_out = work / f"cache-{n}", work / f"out-cold-{n}"
+    for src, dst in ((cache, saved_cache), (out, saved_out)):
+        shutil.rmtree(dst, ignore_errors=True)
+        shutil.copytree(src, dst)
 
     # our own single-pass layout of the same book: what the merged PDF's size is judged against
     single = work / f"single-{n}"
@@ -339,38 +366,45 @@ def measure(n: int, work: Path, log) -> Result:
 
     # baseline on the same, unedited chapters
     base_pdf = work / f"baseline-{n}.pdf"
-    run = baseline(proj, base_pdf)
-    res.base_s, res.base_rss = run.seconds, run.rss_mb
+    res.base_s, res.base_rss = _median(_repeated(res, "baseline", repeat, lambda: baseline(proj, base_pdf)))
     res.base_pages = pdf_pages(base_pdf)
     res.base_kb = base_pdf.stat().st_size / 1024
     log(f"  baseline  {res.base_s:7.2f} s  {res.base_pages} pages  {res.base_rss:.0f} MB")
 
-    # the edited review: the one in the middle of the book
+    # the edited review: the one in the middle of the book; the paragraphs edit follows the
+    # sentence's rebuild, as a user's next save would
     victim = proj / "reviews" / sorted(p.name for p in (proj / "reviews").iterdir())[(n - 1) // 2]
     original = victim.read_bytes()
+    edits: list[Run] = []
+    pgedits: list[Run] = []
     try:
-        with victim.open("a", encoding="utf-8") as f:
-            f.write(ONE_SENTENCE)
-        run = build(proj, out)
-        res.edit_s, res.edit_rss = run.seconds, run.rss_mb
-        if pdf_pages(pdf) != res.pages:
-            res.notes.append("the one-sentence edit changed the page count")
-        log(f"  edit      {res.edit_s:7.2f} s  ({victim.name})")
-
-        with victim.open("a", encoding="utf-8") as f:
-            f.write(SEVERAL_PARAGRAPHS)
-        run = build(proj, out)
-        res.pgedit_s, res.pgedit_rss = run.seconds, run.rss_mb
-        res.pgedit_pages = pdf_pages(pdf)
-        if res.pgedit_pages == res.pages:
-            res.notes.append("the paragraphs edit did NOT change the page count")
-        log(f"  pgedit    {res.pgedit_s:7.2f} s  {res.pages} -> {res.pgedit_pages} pages")
+        for _ in range(repeat):
+            for src, dst in ((saved_cache, cache), (saved_out, out)):
+                shutil.rmtree(dst, ignore_errors=True)
+                shutil.copytree(src, dst)
+            victim.write_bytes(original)
+            with victim.open("a", encoding="utf-8") as f:
+                f.write(ONE_SENTENCE)
+            edits.append(build(proj, out))
+            if pdf_pages(pdf) != res.pages:
+                res.notes.append("the one-sentence edit changed the page count")
+            with victim.open("a", encoding="utf-8") as f:
+                f.write(SEVERAL_PARAGRAPHS)
+            pgedits.append(build(proj, out))
+            res.pgedit_pages = pdf_pages(pdf)
+            if res.pgedit_pages == res.pages:
+                res.notes.append("the paragraphs edit did NOT change the page count")
     finally:
         victim.write_bytes(original)
+    res.runs["edit"], res.runs["pgedit"] = [r.seconds for r in edits], [r.seconds for r in pgedits]
+    res.notes = list(dict.fromkeys(res.notes))
+    res.edit_s, res.edit_rss = _median(edits)
+    res.pgedit_s, res.pgedit_rss = _median(pgedits)
+    log(f"  edit      {res.edit_s:7.2f} s  ({victim.name})")
+    log(f"  pgedit    {res.pgedit_s:7.2f} s  {res.pages} -> {res.pgedit_pages} pages")
 
     # EPUB only (of the restored book)
-    run = build(proj, out, "--epub")
-    res.epub_s, res.epub_rss = run.seconds, run.rss_mb
+    res.epub_s, res.epub_rss = _median(_repeated(res, "epub", repeat, lambda: build(proj, out, "--epub")))
     log(f"  epub      {res.epub_s:7.2f} s")
 
     res.watch_edit_s, res.watch_pgedit_s = watch_edits(proj, out, victim)
@@ -424,6 +458,12 @@ def _table(rows: list[list[str]], header: list[str]) -> str:
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
     line = lambda cells: "  ".join(c.rjust(w) for c, w in zip(cells, widths, strict=True))  # noqa: E731
     return "\n".join([line(header), "  ".join("-" * w for w in widths), *(line(r) for r in rows)])
+
+
+def _spread(seconds: list[float]) -> str:
+    if not seconds:
+        return "-"
+    return f"{statistics.median(seconds):.2f} ({min(seconds):.2f}-{max(seconds):.2f})"
 
 
 def report(results: list[Result]) -> str:
@@ -525,6 +565,13 @@ def report(results: list[Result]) -> str:
             ],
         )
     )
+    figures = ("cold", "baseline", "edit", "pgedit", "epub")
+    if any(len(r.runs.get(f, ())) > 1 for r in results for f in figures):
+        out.append("")
+        out.append("Spread of the repeated runs (seconds): median (min-max); the figures above are the medians.")
+        out.append(_table([[str(r.size), str(len(r.runs.get("cold", ()))),
+                            *(_spread(r.runs.get(f, [])) for f in figures)] for r in results],
+                          ["reviews", "runs", "cold", "baseline", "edit", "pg-edit", "epub"]))
     notes = [f"  {r.size} reviews: {note}" for r in results for note in r.notes]
     if notes:
         out += ["", "Notes:", *notes]
@@ -610,11 +657,16 @@ def main(argv: list[str] | None = None) -> int:
         help="folder for the generated projects, builds and results.json "
         "(default: a temporary folder, deleted at the end); must be outside the repository",
     )
+    ap.add_argument("--repeat", type=int, default=1, metavar="N",
+                    help="measure the cold build, the baseline, the edits and the EPUB N times "
+                    "and report the medians (default: 1)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = ap.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     if not sizes or min(sizes) < 1:
         ap.error("--sizes wants positive integers")
+    if args.repeat < 1:
+        ap.error("--repeat wants a positive integer")
 
     if args.out:
         work = Path(args.out).resolve()
@@ -637,7 +689,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for n in sizes:
             log(f"{n} reviews")
-            results.append(measure(n, work, log))
+            results.append(measure(n, work, log, args.repeat))
             (work / "results.json").write_text(json.dumps([asdict(r) for r in results], indent=2))
     finally:
         if results:
