@@ -47,6 +47,9 @@ _WEASYPRINT_BLOCK_BOX_LAYOUT = _BLOCK.block_box_layout
 # not use are skipped (a stack: a multi-column box may hold another).
 _skipping: list[bool] = []
 
+# The attribute all_in_flow keeps its answer in, on the box.
+_IN_FLOW = "_anthology_all_in_flow"
+
 
 def never_balanced(box: Any) -> bool:
     """WeasyPrint never balances this multi-column box's columns, so never reads the height of
@@ -69,9 +72,6 @@ def all_in_flow(box: Any) -> bool:
                     for d in box.descendants() if hasattr(d, "is_in_normal_flow"))
         setattr(box, _IN_FLOW, known)
     return known
-
-
-_IN_FLOW = "_anthology_all_in_flow"
 
 
 def columns_layout(context: Any, box: Any, *args: Any, **kwargs: Any) -> Any:
