@@ -18,7 +18,7 @@ from support import copy_project, epubcheck_messages, pdf_outline, pdf_page_labe
 from anthology import Diagnostics, load_book
 from anthology.render.build import BuildResult
 from anthology.render.build import build as render_book
-from anthology.render.cachedir import CACHE_DIR, ENVIRONMENT
+from anthology.render.cachedir import CACHE_DIR, ENVIRONMENT, cache_dir
 from anthology.render.layout import Job, LaidOut, lay_out
 
 REVIEW = ("Title: {title}\nDirector: Ann Director\nStarring: Bob Actor, Cy Actor\n"
@@ -318,11 +318,11 @@ def test_a_chapter_past_the_layout_time_limit_stops_the_build(tmp_path: Path, wo
     assert not (tmp_path / "out").exists()
 
 
-def _failing_lay_out(job: Job, known: frozenset[str] = frozenset()) -> LaidOut:
+def _failing_lay_out(job: Job, known: frozenset[str] = frozenset(), hyphenation_cache: str = "") -> LaidOut:
     """lay_out, failing on one chapter (module level: workers receive it by name)."""
     if job.kind == "section" and "Film 1" in job.html:
         raise RuntimeError("the layout engine gave up")
-    return lay_out(job, known)
+    return lay_out(job, known, hyphenation_cache)
 
 
 @pytest.mark.parametrize("workers", [1, 2])
@@ -417,3 +417,31 @@ def test_kept_workers_serve_the_next_build_until_one_fails(tmp_path: Path, monke
         assert kept.broken
     finally:
         kept.close()
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_hyphenation_patterns_are_kept_in_the_cache_and_change_nothing(tmp_path: Path, workers: int,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The patterns the chapters were hyphenated with (render/hyphenation.py) land in the cache's
+    hyphenation/ folder; laid out again from them, in this process or in workers, the book is
+    the same bytes; without a cache there is no such folder."""
+    import pyphen
+
+    monkeypatch.setattr(pyphen, "hdcache", {})  # as in a new process (workers forked from this one inherit it)
+    root = _project(tmp_path / "book", chapters=3)
+    first = _build(root, tmp_path / "out", workers=workers)
+    stored = sorted((cache_dir(root) / "hyphenation").iterdir())
+    assert stored and all(p.suffix == ".json" for p in stored)
+    before = _bytes(first)
+    shutil.rmtree(cache_dir(root) / "layout")  # everything laid out again, the patterns read back
+    pyphen.hdcache.clear()
+    again = _build(root, tmp_path / "out", workers=workers)
+    assert again.laid_out == first.laid_out > 0
+    assert _bytes(again) == before
+    assert sorted((cache_dir(root) / "hyphenation").iterdir()) == stored
+
+    pyphen.hdcache.clear()
+    assert _bytes(_build(root, tmp_path / "out", cache=False, workers=workers)) == before  # pyphen's own parse
+    other = _project(tmp_path / "uncached", chapters=3)
+    _build(other, tmp_path / "out-other", cache=False, workers=workers)
+    assert not cache_dir(other).exists()

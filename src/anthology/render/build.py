@@ -99,8 +99,9 @@ def build(book: Book, out_dir: Path, diags: Diagnostics, *, pdf: bool = True, ep
     env = make_environment(book.root)
     when = build_date(book)
     font_files(cache_dir(book.root) / "font-digests.json" if use_cache else None)
+    cache = LayoutCache(book.root) if use_cache else None
     if pdf and isinstance(workers, Workers):
-        warm_up(book, env, when, workers)
+        warm_up(book, env, when, workers, str(cache.hyphenation) if cache is not None else "")
     collation = SortKeyCache(book.root) if use_cache else None
     keys = collation.load() if collation is not None else None
     people, indexes = build_indexes(book, keys)
@@ -112,7 +113,6 @@ def build(book: Book, out_dir: Path, diags: Diagnostics, *, pdf: bool = True, ep
     result = BuildResult(chapters=len(book.chapters))
     # The EPUB carries the print edition's page numbers, so it needs the PDF's layout too.
     step(1)
-    cache = LayoutCache(book.root) if use_cache else None
 
     def sections_done(done: int, total: int) -> None:
         if progress is not None:

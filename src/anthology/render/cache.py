@@ -55,6 +55,7 @@ class LayoutCache:
         self.project = project.resolve()
         self.folder = cache_dir(project) / "layout"
         self.fonts = cache_dir(project) / "fonts"
+        self.hyphenation = cache_dir(project) / "hyphenation"  # parsed patterns (render/hyphenation.py)
         self.used: set[str] = set()
         self.used_fonts: set[str] = set()  # font subsets (render/merge.py) this build used
 
@@ -97,6 +98,7 @@ class LayoutCache:
         """Forget what is no longer useful (see :func:`prune`)."""
         prune(self.folder, self.used, keep_days)
         prune(self.fonts, self.used_fonts, keep_days)
+        prune(self.hyphenation, set(), keep_days)  # read by the workers: each read renews a file's time
 
 
 class SortKeyCache:

@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from . import columns, leaders  # noqa: F401  (imported for their patches: columns laid out once where nothing is balanced, dot leaders as one run)
+from . import columns, hyphenation, leaders  # noqa: F401  (imported for their patches: columns laid out once where nothing is balanced, dot leaders as one run)
 from .confine import url_path
 from .engine import CSS, HTML, URLFetcherResponse, font_configuration, load, release_fonts
 from .fetcher import ConfinedFetcher
@@ -213,14 +213,18 @@ def _make_margin_boxes(context: object, page: object, state: object):  # type: i
         context.style_for = style_for  # type: ignore[attr-defined]
 
 
+hyphenation.install()
+
 _WEASYPRINT_LAYOUT = load("weasyprint.layout")
 _WEASYPRINT_MARGIN_BOXES = _WEASYPRINT_LAYOUT.make_margin_boxes
 _WEASYPRINT_LAYOUT.make_margin_boxes = _make_margin_boxes  # the name layout_document calls
 
 
-def lay_out(job: Job, known_fonts: frozenset[str] = frozenset()) -> LaidOut:
+def lay_out(job: Job, known_fonts: frozenset[str] = frozenset(), hyphenation_cache: str = "") -> LaidOut:
     """Lay out and write one document. ``known_fonts``: sha256 of font files the caller can
-    read itself (their bytes are not sent back)."""
+    read itself (their bytes are not sent back). ``hyphenation_cache``: the folder of parsed
+    hyphenation patterns (render/hyphenation.py), "" for none."""
+    hyphenation.use(Path(hyphenation_cache) if hyphenation_cache else None)
     styles = _styles(job)
     sheets = styles.sheets(job.sheets)
     styles.fetcher.read.clear()

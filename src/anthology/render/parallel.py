@@ -51,12 +51,12 @@ class Named:
         return roomy.call(getattr(importlib.import_module(self.module), self.name), *args, **kwargs)
 
 
-def lay_out(job: Job, known_fonts: frozenset[str] = frozenset()) -> LaidOut:
+def lay_out(job: Job, known_fonts: frozenset[str] = frozenset(), hyphenation_cache: str = "") -> LaidOut:
     """render/layout.py's, imported (and WeasyPrint with it) when a job is first laid out,
     called with room on the frame stack (render/roomy.py)."""
     from . import layout, roomy
 
-    return roomy.call(layout.lay_out, job, known_fonts)
+    return roomy.call(layout.lay_out, job, known_fonts, hyphenation_cache)
 
 
 def prepare(job: Job) -> None:
@@ -190,15 +190,15 @@ class Workers:
         # after an edit needs one worker (its chapter, then the merge).
         self._warm_ups = context.Queue()
         self._warm_ups.cancel_join_thread()  # what is not read is not wanted: no waiting at exit
-        self._warm_up: tuple[Job, frozenset[str]] | None = None
+        self._warm_up: tuple[Job, frozenset[str], str] | None = None
         self._released = False
         self.pool = context.Pool(count, initializer=_worker_start, initargs=(os.getpid(), self._warm_ups))
         self._warm_ups.put(_GO)  # for the first worker (after the fork: the queue's thread starts here)
 
-    def warm_up(self, job: Job, known_fonts: frozenset[str]) -> None:
+    def warm_up(self, job: Job, known_fonts: frozenset[str], hyphenation_cache: str = "") -> None:
         """Lay out ``job`` (a page like the book's) in each worker before its first real job:
         now in the first, which is ready or nearly, and in the others once they have started."""
-        self._warm_up = (job, known_fonts)
+        self._warm_up = (job, known_fonts, hyphenation_cache)
         self.pool.apply_async(lay_out, self._warm_up)
 
     def loaded(self) -> None:
@@ -255,6 +255,7 @@ class Runner:
         self.cache = cache
         self.time_limit = time_limit  # seconds per job; 0 = none
         self.known = known_fonts
+        self.hyphenation = str(cache.hyphenation) if cache is not None else ""  # render/hyphenation.py
         self._pool: multiprocessing.pool.Pool | None = None
         self._started = workers if isinstance(workers, Workers) else None
         self._example: Job | None = None  # a chapter of this build, to warm kept workers with
@@ -275,7 +276,7 @@ class Runner:
             if kind is None and kept:  # the caller's, for its next build
                 if self._example is not None:  # each lays out a chapter meanwhile: fonts loaded, caches warm
                     for _ in range(self.workers):
-                        self._pool.apply_async(lay_out, (self._example, self.known))
+                        self._pool.apply_async(lay_out, (self._example, self.known, self.hyphenation))
                 self._pool = None
                 return
             if kind is None:
@@ -333,8 +334,7 @@ class Runner:
         if early and todo:
             laid = self._collect(jobs, running)
         elif len(todo) > 1 and self.workers > 1:
-            pool = self._workers(jobs[todo[0]])
-            laid = self._collect(jobs, [(n, pool.apply_async(lay_out, (jobs[n], self.known))) for n in todo])
+            laid = self._collect(jobs, self._dispatch(jobs, todo))
         else:
             laid = ((n, self._here(jobs[n])) for n in todo)
 
@@ -351,13 +351,13 @@ class Runner:
 
     def _dispatch(self, jobs: Sequence[Job], numbers: list[int]) -> list[tuple[int, AsyncResult]]:
         pool = self._workers(jobs[numbers[0]])
-        return [(n, pool.apply_async(lay_out, (jobs[n], self.known))) for n in numbers]
+        return [(n, pool.apply_async(lay_out, (jobs[n], self.known, self.hyphenation))) for n in numbers]
 
     def _here(self, job: Job) -> LaidOut:
         load(f"{__package__}.layout")  # WeasyPrint imported before the job's time limit starts
         with _alarm(self.time_limit, job):
             try:
-                return lay_out(job, self.known)
+                return lay_out(job, self.known, self.hyphenation)
             except (LayoutTimeout, KeyboardInterrupt, MemoryError):
                 raise
             except Exception as exc:  # a layout engine's failure on this input: named, not a traceback

@@ -138,14 +138,15 @@ def _single_pass(book: Book) -> bool:
     return bool(_variant(book)) or (book.root / USER_TEMPLATES / "book.html.j2").is_file()
 
 
-def warm_up(book: Book, env: jinja2.Environment, when: datetime, workers: Workers) -> None:
+def warm_up(book: Book, env: jinja2.Environment, when: datetime, workers: Workers, hyphenation_cache: str = "") -> None:
     """Have the early workers load this book's fonts and stylesheets and lay out a page
-    (:func:`_warm_up_html`) while this process makes the index."""
+    (:func:`_warm_up_html`) while this process makes the index. ``hyphenation_cache``: the
+    folder of parsed hyphenation patterns (render/hyphenation.py), "" for none."""
     geo, _problem = geometry(dict(book.pdf))
     if geo is None or _single_pass(book):
         return
     setup = _Setup(book, env, geo, int(when.timestamp()))
-    workers.warm_up(setup.job("warm-up", _warm_up_html(book)), _known_fonts())
+    workers.warm_up(setup.job("warm-up", _warm_up_html(book)), _known_fonts(), hyphenation_cache)
 
 
 def _warm_up_html(book: Book) -> str:
