@@ -155,6 +155,9 @@ def allowed_prefixes(project: Path, imports: list[str]) -> list[str]:
     prefixes += [f"{home}/{name}" for name in (  # fontconfig's per-user configuration, fonts and caches
         ".cache/fontconfig/", ".fontconfig/", ".config/fontconfig/", ".fonts.conf", ".fonts.conf.d/", ".fonts/",
         ".local/share/fonts/")]
+    # the tool's own cache of compiled templates (render/html.py), wherever the environment puts it
+    prefixes += [f"{home}/.cache/anthology/"] + [f"{os.environ[name]}/{sub}/" for name, sub in (
+        ("XDG_CACHE_HOME", "anthology"), ("ANTHOLOGY_CACHE_DIR", "user")) if os.environ.get(name)]
     return prefixes
 
 
