@@ -4,12 +4,13 @@ WeasyPrint hyphenates with pyphen, which parses a language's patterns file the f
 process meets the language: English (``hyph_en_US.dic``, 11,000 patterns) takes 80 ms, in
 each worker of every build, and in a rebuild after an edit that is on the way to the book
 (the worker's first page). Here the parsed patterns are kept in the project's cache
-(``hyphenation/``, render/cachedir.py) as JSON, named by the SHA-256 of the patterns file and
-of this module's format: reading them back takes 15 ms. What is read is checked (a project
-folder may come from anyone: no pickle, and nothing but strings and integers is accepted);
-a file that is missing, damaged or holds anything else is parsed again, and the patterns
-written back. Patterns with nonstandard hyphenation (``ff=f``, as in Hungarian) are not
-kept: their values carry more than integers, and pyphen parses them as it always does.
+(``hyphenation/``: render/cache.py names the folder and prunes it) as JSON, named by the
+SHA-256 of the patterns file and of this module's format: reading them back takes 15 ms.
+What is read is checked (a project folder may come from anyone: no pickle, and nothing but
+strings and integers is accepted); a file that is missing, damaged or holds anything else
+is parsed again, and the patterns written back. Patterns with nonstandard hyphenation
+(``ff=f``, as in Hungarian) are not kept: their values carry more than integers, and pyphen
+parses them as it always does.
 
 :func:`install` makes pyphen's dictionaries these; :func:`use` says where the cache is (None:
 a build without a cache reads nothing from it and writes nothing to it).
@@ -26,18 +27,11 @@ from pathlib import Path
 import pyphen
 
 from .cache import write_atomic
-from .cachedir import cache_dir
 
 FORMAT = "hyphenation-1"  # bump when what is stored changes
-FOLDER = "hyphenation"
 
 _folder: list[Path | None] = [None]
 _PYPHEN_DICT = pyphen.HyphDict
-
-
-def folder(project: Path) -> Path:
-    """The project's folder of parsed patterns."""
-    return cache_dir(project) / FOLDER
 
 
 def use(where: Path | None) -> None:

@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from . import columns, hyphenation, leaders  # noqa: F401  (imported for their patches: columns laid out once where nothing is balanced, dot leaders as one run)
+from . import columns, hyphenation, leaders  # noqa: F401  (imported for their patches: columns laid out once where nothing is balanced, dot leaders as one run, hyphenation patterns from the cache)
 from .confine import url_path
 from .engine import CSS, HTML, URLFetcherResponse, font_configuration, load, release_fonts
 from .fetcher import ConfinedFetcher
