@@ -325,6 +325,13 @@ def _repeated(res: Result, figure: str, repeat: int, once) -> list[Run]:
     return runs
 
 
+def _copy_over(pairs) -> None:
+    """Each (source, destination) folder pair: the destination replaced by a copy of the source."""
+    for src, dst in pairs:
+        shutil.rmtree(dst, ignore_errors=True)
+        shutil.copytree(src, dst)
+
+
 def _median(runs: list[Run]) -> tuple[float, float]:
     """The median seconds and the largest RSS of these runs."""
     return statistics.median(r.seconds for r in runs), max(r.rss_mb for r in runs)
@@ -348,10 +355,8 @@ def measure(n: int, work: Path, log, repeat: int = 1) -> Result:
     res.pdf_kb, res.epub_kb = pdf.stat().st_size / 1024, epub.stat().st_size / 1024
     log(f"  cold      {res.cold_s:7.2f} s  {res.pages} pages  {res.cold_rss:.0f} MB")
     # what the cold build left, put back before each repetition of the edits
-    saved_cache, saved_out = work / f"cache-{n}", work / f"out-cold-{n}"
-    for src, dst in ((cache, saved_cache), (out, saved_out)):
-        shutil.rmtree(dst, ignore_errors=True)
-        shutil.copytree(src, dst)
+    saved = ((cache, work / f"cache-{n}"), (out, work / f"out-cold-{n}"))
+    _copy_over(saved)
 
     # our own single-pass layout of the same book: what the merged PDF's size is judged against
     single = work / f"single-{n}"
@@ -379,9 +384,7 @@ def measure(n: int, work: Path, log, repeat: int = 1) -> Result:
     pgedits: list[Run] = []
     try:
         for _ in range(repeat):
-            for src, dst in ((saved_cache, cache), (saved_out, out)):
-                shutil.rmtree(dst, ignore_errors=True)
-                shutil.copytree(src, dst)
+            _copy_over((kept, live) for live, kept in saved)
             victim.write_bytes(original)
             with victim.open("a", encoding="utf-8") as f:
                 f.write(ONE_SENTENCE)

@@ -43,20 +43,28 @@ class CachedHyphDict(_PYPHEN_DICT):  # type: ignore[misc, valid-type]
     """pyphen's dictionary of a patterns file, its patterns read from the cache when they are there."""
 
     def __init__(self, path: Path) -> None:
-        where = _folder[0]
-        key = None
-        if where is not None:
-            with contextlib.suppress(OSError):
-                key = hashlib.sha256(FORMAT.encode() + b"\0" + Path(path).read_bytes()).hexdigest()
-        patterns = _read(where / f"{key}.json") if where is not None and key else None
+        entry = _entry(Path(path))
+        patterns = _read(entry) if entry is not None else None
         if patterns is None:
             super().__init__(path)
-            if where is not None and key:
-                _write(where / f"{key}.json", self.patterns)
+            if entry is not None:
+                _write(entry, self.patterns)
             return
         self.patterns = patterns
         self.cache = {}
         self.maxlen = max(len(text) for text in patterns)
+
+
+def _entry(patterns_file: Path) -> Path | None:
+    """The cache file of this patterns file's parsed patterns; None without a cache (or a file)."""
+    where = _folder[0]
+    if where is None:
+        return None
+    try:
+        key = hashlib.sha256(FORMAT.encode() + b"\0" + patterns_file.read_bytes()).hexdigest()
+    except OSError:
+        return None
+    return where / f"{key}.json"
 
 
 def _read(path: Path) -> dict[str, tuple[int, tuple[int, ...]]] | None:
