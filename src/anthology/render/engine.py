@@ -13,7 +13,8 @@ would have named. Should a library load only under a name find_library finds, th
 done again the ordinary way. (While WeasyPrint is imported, find_library finds nothing for
 any thread: nothing of ours calls it.)
 
-Once imported, WeasyPrint's fonts are subset by uharfbuzz (:func:`_subset_with_uharfbuzz`).
+Once imported, WeasyPrint's fonts are subset by uharfbuzz (:func:`_subset_with_uharfbuzz`),
+and its HTML parser's cache of regular expressions works (render/htmlparse.py).
 """
 
 from __future__ import annotations
@@ -55,6 +56,9 @@ def _import_weasyprint() -> None:
     if not imported:
         importlib.import_module("weasyprint")
     _subset_with_uharfbuzz()
+    from . import htmlparse
+
+    htmlparse.install()
 
 
 def _subset_with_uharfbuzz() -> None:
