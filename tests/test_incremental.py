@@ -262,16 +262,19 @@ def test_fonts_with_missing_glyphs_are_kept_per_section(tmp_path: Path) -> None:
 
 def test_links_across_sections_resolve(tmp_path: Path, repo_root: Path) -> None:
     """Contents → chapters, chapters → index, index → chapters: every internal link of the
-    merged PDF names a destination that exists."""
+    merged PDF names a destination that exists, and none is a link to a file (the index's
+    page numbers once were: WeasyPrint read their bare anchors as relative URLs)."""
     root = copy_project(repo_root, tmp_path / "book")
     result = _build(root, tmp_path / "out", cache=False)
     with pikepdf.open(result.outputs["pdf"]) as pdf:
         dests = pdf.Root.Names.Dests.Names
         names = {str(dests[i]) for i in range(0, len(dests), 2)}
-        links = [str(a.Dest) for page in pdf.pages for a in page.obj.get("/Annots", [])
-                 if a.get("/Subtype") == "/Link" and "/Dest" in a]
+        annots = [a for page in pdf.pages for a in page.obj.get("/Annots", []) if a.get("/Subtype") == "/Link"]
+        links = [str(a.Dest) for a in annots if "/Dest" in a]
+        uris = [str(a.A.URI) for a in annots if "/A" in a and a.A.get("/S") == "/URI"]
     assert len(links) > 50
     assert sorted(set(links) - names) == []
+    assert [uri for uri in uris if uri.startswith("file:")] == []
 
 
 def test_an_epub_alone_needs_no_pdf_merge(tmp_path: Path, in_project_cache: None) -> None:

@@ -6,6 +6,7 @@ import re
 import shutil
 from pathlib import Path
 
+import pikepdf
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -67,8 +68,8 @@ def test_page_locators_deduplicate_join_ranges_and_keep_credits_apart() -> None:
             [("a1", "director"), ("a2", ""), ("a3", ""), ("a4", ""), ("a5", ""), ("a6", "")]]
     entry = Entry("ix-x", "X Y", "Y, X", "Y", locators=tuple(locs))
     page_of = {"a1": 12, "a2": 12, "a3": 13, "a4": 14, "a5": 14, "a6": 20}
-    shown = [(s.text, s.credited) for s in page_locators(entry, page_of)]
-    assert shown == [("12", True), ("13–14", False), ("20", False)]
+    shown = [(s.text, s.href, s.credited) for s in page_locators(entry, page_of)]
+    assert shown == [("12", "#a1", True), ("13–14", "#a3", False), ("20", "#a6", False)]
 
 
 # -- who is indexed ------------------------------------------------------------------------
@@ -169,13 +170,20 @@ def _named(text: str, spellings: set[str]) -> bool:
 
 def _printed_index(pages: list[str], labels: list[str], start: int, entries: list[Entry]) -> dict[str, list[int]]:
     """Page numbers printed after each heading in the PDF's index pages (text in reading order)."""
+    return {name: [n for first, last in ranges for n in range(first, last + 1)]
+            for name, ranges in _printed_ranges(pages, labels, start, entries).items()}
+
+
+def _printed_ranges(pages: list[str], labels: list[str], start: int,
+                    entries: list[Entry]) -> dict[str, list[tuple[int, int]]]:
+    """The locators printed after each heading, (first, last) page, in the order printed."""
     lines = []
     for text, label in zip(pages[start - 1:], labels[start - 1:], strict=True):
         for line in text.splitlines():
             if line.strip() and line.strip() != label:  # the folio
                 lines.append(line)
     text = _norm(" ".join(lines))
-    printed: dict[str, list[int]] = {}
+    printed: dict[str, list[tuple[int, int]]] = {}
     pos = 0
     spots = []
     for entry in entries:
@@ -189,10 +197,8 @@ def _printed_index(pages: list[str], labels: list[str], start: int, entries: lis
             assert segment.strip(" ,").startswith(f"see {entry.see}")
             continue
         segment = re.sub(r"\([^)]*\)", "", segment)
-        numbers: list[int] = []
-        for first, last in re.findall(r"(\d+)(?:–(\d+))?", segment):
-            numbers += list(range(int(first), int(last or first) + 1))
-        printed[entry.name] = numbers
+        printed[entry.name] = [(int(first), int(last or first))
+                               for first, last in re.findall(r"(\d+)(?:–(\d+))?", segment)]
     return printed
 
 
@@ -230,6 +236,32 @@ def _check_pdf_index(pdf: Path, root: Path) -> tuple[int, int]:
             if _named(pages[n], spellings):
                 assert int(labels[n]) in printed.get(person.name, []), f"page {labels[n]} names {person.name}"
     return checked, sum(len(v) for v in printed.values())
+
+
+def _check_pdf_index_links(pdf: Path, root: Path) -> int:
+    """Every page number printed in the index links to that page (a range to its first), within
+    the book: a named destination, never a URI. Links and text follow the same order (WeasyPrint
+    writes both in document order); a link from one entry to another ("see") goes to an index page."""
+    book, _ = load_book(root)
+    assert book is not None
+    entries = list(build_index(book).entries)
+    raw = pdf_pages_text(pdf)
+    labels = pdf_page_labels(pdf)
+    start = next(n for n, p in enumerate(raw, start=1) if _norm(p).startswith("Index of People"))
+    printed = [first for ranges in _printed_ranges(raw, labels, start, entries).values() for first, _ in ranges]
+    with pikepdf.open(pdf) as doc:
+        tree = doc.Root.Names.Dests.Names
+        page_at = {page.objgen: n for n, page in enumerate(doc.pages)}
+        dests = {str(tree[i]): page_at[tree[i + 1][0].objgen] for i in range(0, len(tree), 2)}
+        uris = [str(a.A.URI) for page in doc.pages for a in page.obj.get("/Annots", [])
+                if "/A" in a and a.A.get("/S") == "/URI"]
+        targets = [dests[str(a.Dest)] for page in list(doc.pages)[start - 1:] for a in page.obj.get("/Annots", [])
+                   if a.get("/Subtype") == "/Link"]
+    assert not [uri for uri in uris if not uri.startswith(("http://", "https://", "mailto:"))]
+    linked = [int(labels[n]) for n in targets if n < start - 1]
+    assert all(n >= start - 1 for n in targets if n >= start - 1)  # "see": within the index
+    assert linked == printed
+    return len(linked)
 
 
 def _check_epub_index(epub: Path, root: Path) -> int:
@@ -273,6 +305,13 @@ def test_every_printed_page_number_names_the_person(which: str, request: pytest.
     pdf, _ = built(root)
     checked, printed = _check_pdf_index(pdf, root)
     assert checked == printed > 0
+
+
+@pytest.mark.parametrize("which", ["repo", "seed", "corpus"])
+def test_every_printed_page_number_links_to_its_page(which: str, request: pytest.FixtureRequest, built) -> None:
+    root = request.getfixturevalue(f"{which}_root")
+    pdf, _ = built(root)
+    assert _check_pdf_index_links(pdf, root) > 0
 
 
 @pytest.mark.parametrize("which", ["repo", "seed", "corpus"])

@@ -566,7 +566,7 @@ def page_locators(entry: Entry, page_of: Mapping[str, int]) -> list[Shown]:
         if run:
             credited, anchor = pages[run[0]]
             text = str(run[0]) if len(run) == 1 else f"{run[0]}–{run[-1]}"
-            out.append(Shown(text, anchor, credited))
+            out.append(Shown(text, f"#{anchor}", credited))  # a link within the book
 
     for page in sorted(pages):
         if run and page == run[-1] + 1 and pages[page][0] == pages[run[0]][0]:
