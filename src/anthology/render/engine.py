@@ -14,7 +14,8 @@ done again the ordinary way. (While WeasyPrint is imported, find_library finds n
 any thread: nothing of ours calls it.)
 
 Once imported, WeasyPrint's fonts are subset by uharfbuzz (:func:`_subset_with_uharfbuzz`),
-and its HTML parser's cache of regular expressions works (render/htmlparse.py).
+its HTML parser's cache of regular expressions works (render/htmlparse.py), and its images
+are named after their bytes, not their URLs (render/images.py).
 """
 
 from __future__ import annotations
@@ -56,9 +57,10 @@ def _import_weasyprint() -> None:
     if not imported:
         importlib.import_module("weasyprint")
     _subset_with_uharfbuzz()
-    from . import htmlparse
+    from . import htmlparse, images
 
     htmlparse.install()
+    images.install()
 
 
 def _subset_with_uharfbuzz() -> None:
