@@ -14,7 +14,7 @@ from ..index import build_indexes
 from ..load.body import IMAGE_TYPES
 from ..load.book import slugify
 from ..model import Book
-from .cache import LayoutCache, SortKeyCache
+from .cache import LayoutCache, SortKeyCache, hyphenation_folder
 from .cachedir import cache_dir
 from .confine import ConfinedPaths  # the policy alone: the EPUB reads without WeasyPrint
 from .context import with_anchors
@@ -101,7 +101,7 @@ def build(book: Book, out_dir: Path, diags: Diagnostics, *, pdf: bool = True, ep
     font_files(cache_dir(book.root) / "font-digests.json" if use_cache else None)
     cache = LayoutCache(book.root) if use_cache else None
     if pdf and isinstance(workers, Workers):
-        warm_up(book, env, when, workers, str(cache.hyphenation) if cache is not None else "")
+        warm_up(book, env, when, workers, hyphenation_folder(cache))
     collation = SortKeyCache(book.root) if use_cache else None
     keys = collation.load() if collation is not None else None
     people, indexes = build_indexes(book, keys)

@@ -50,6 +50,12 @@ def salt() -> str:
     return f"{FORMAT} anthology {__version__} weasyprint {version('weasyprint')} uharfbuzz {version('uharfbuzz')}"
 
 
+def hyphenation_folder(cache: LayoutCache | None) -> str:
+    """The folder of parsed hyphenation patterns the workers are given (render/hyphenation.py),
+    "" for a build without the cache."""
+    return str(cache.hyphenation) if cache is not None else ""
+
+
 class LayoutCache:
     def __init__(self, project: Path) -> None:
         self.project = project.resolve()

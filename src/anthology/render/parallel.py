@@ -255,7 +255,9 @@ class Runner:
         self.cache = cache
         self.time_limit = time_limit  # seconds per job; 0 = none
         self.known = known_fonts
-        self.hyphenation = str(cache.hyphenation) if cache is not None else ""  # render/hyphenation.py
+        from .cache import hyphenation_folder  # imported by the build already
+
+        self.hyphenation = hyphenation_folder(cache)
         self._pool: multiprocessing.pool.Pool | None = None
         self._started = workers if isinstance(workers, Workers) else None
         self._example: Job | None = None  # a chapter of this build, to warm kept workers with
