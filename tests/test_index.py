@@ -115,6 +115,21 @@ def test_seed_suggests_the_uncredited_actor(seed_root: Path) -> None:
     assert "Song Kang plays Seon Woo-min" in suggestions[0].message
 
 
+def test_titles_in_italics_or_bold_are_not_uncredited_actors(tmp_path: Path) -> None:
+    """A filmography's "**Sanjuro (Tsubaki Sanjûrô)**" is a title and its original, as an
+    italic "*Ikiru (To Live)*" is; "Simin (Leila Hatami)" in the prose is a character and actor."""
+    (tmp_path / "reviews").mkdir()
+    (tmp_path / "reviews" / "a.md").write_text(
+        "# A\n\nDirector: Ann Lee-Smith\n\n**One Wonderful Sunday (Subarashiki Nichiyôbi)**  \n"
+        "1947\n\n*Ikiru (To Live)* came later. Simin (Leila Hatami) leaves.\n", encoding="utf-8")
+    (tmp_path / "anthology.yaml").write_text("title: T\nchapters:\n  - reviews/a.md\n", encoding="utf-8")
+    book, _ = load_book(tmp_path)
+    assert book is not None
+    suggestions = [(d.line, d.message) for d in build_index(book).diagnostics if d.code == "uncredited-actor"]
+    assert suggestions == [(8, "Leila Hatami plays Simin but is not credited: add them to this review's cast "
+                               "to put them in the index")]
+
+
 def test_undeclared_variant_spelling_is_a_located_warning(tmp_path: Path, seed_root: Path) -> None:
     project = tmp_path / "seed"
     shutil.copytree(seed_root, project)

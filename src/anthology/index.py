@@ -467,8 +467,9 @@ def _credit_variant_warnings(book: Book, roster: _Roster,
 
 def _uncredited_actors(chapter: Chapter, roster: _Roster) -> list[Diagnostic]:
     """'Character (Actor)' where the actor is nobody we know: suggest crediting them."""
-    # Titles in italics ("Ikiru (To Live)") are not characters and actors.
-    text = re.sub(r"<(em|i|cite)>.*?</\1>", " ", chapter.body_html)
+    # Titles in italics ("Ikiru (To Live)") or bold (a filmography's "**Sanjuro (Tsubaki
+    # Sanjûrô)**") are not characters and actors.
+    text = re.sub(r"<(em|i|cite|strong|b)>.*?</\1>", " ", chapter.body_html)
     text = re.sub(r"<[^>]+>", "", text)
     out: list[Diagnostic] = []
     for m in _CHARACTER_ACTOR.finditer(text):
