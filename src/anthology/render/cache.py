@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from ..index import SortKeys
 from .pagelist import PageBreak
 
-FORMAT = "layout-5"  # bump when LaidOut or the way jobs are laid out changes (5: subsets made by the merge)
+FORMAT = "layout-6"  # bump when LaidOut or the way jobs are laid out changes (6: images named by their bytes)
 
 
 @functools.cache
