@@ -115,16 +115,21 @@ def test_seed_suggests_the_uncredited_actor(seed_root: Path) -> None:
     assert "Song Kang plays Seon Woo-min" in suggestions[0].message
 
 
+def _one_review_book(root: Path, review: str):
+    """The book of a project whose one chapter, reviews/a.md, is ``review``."""
+    (root / "reviews").mkdir()
+    (root / "reviews" / "a.md").write_text(review, encoding="utf-8")
+    (root / "anthology.yaml").write_text("title: T\nchapters:\n  - reviews/a.md\n", encoding="utf-8")
+    book, _ = load_book(root)
+    assert book is not None
+    return book
+
+
 def test_titles_in_italics_or_bold_are_not_uncredited_actors(tmp_path: Path) -> None:
     """A filmography's "**Sanjuro (Tsubaki Sanjûrô)**" is a title and its original, as an
     italic "*Ikiru (To Live)*" is; "Simin (Leila Hatami)" in the prose is a character and actor."""
-    (tmp_path / "reviews").mkdir()
-    (tmp_path / "reviews" / "a.md").write_text(
-        "# A\n\nDirector: Ann Lee-Smith\n\n**One Wonderful Sunday (Subarashiki Nichiyôbi)**  \n"
-        "1947\n\n*Ikiru (To Live)* came later. Simin (Leila Hatami) leaves.\n", encoding="utf-8")
-    (tmp_path / "anthology.yaml").write_text("title: T\nchapters:\n  - reviews/a.md\n", encoding="utf-8")
-    book, _ = load_book(tmp_path)
-    assert book is not None
+    book = _one_review_book(tmp_path, "# A\n\nDirector: Ann Lee-Smith\n\n**One Wonderful Sunday (Subarashiki "
+                            "Nichiyôbi)**  \n1947\n\n*Ikiru (To Live)* came later. Simin (Leila Hatami) leaves.\n")
     suggestions = [(d.line, d.message) for d in build_index(book).diagnostics if d.code == "uncredited-actor"]
     assert suggestions == [(8, "Leila Hatami plays Simin but is not credited: add them to this review's cast "
                                "to put them in the index")]
@@ -146,13 +151,8 @@ def test_undeclared_variant_spelling_is_a_located_warning(tmp_path: Path, seed_r
 
 
 def test_mentions_cross_line_breaks_take_possessives_and_skip_urls(tmp_path: Path) -> None:
-    (tmp_path / "reviews").mkdir()
-    (tmp_path / "reviews" / "a.md").write_text(
-        "# A\n\nDirector: Ann Lee-Smith\n\nAnn\nLee-Smith's new film. See https://example.com/Ann Lee-Smith"
-        " and [Ann Lee-Smith](https://example.com).\n", encoding="utf-8")
-    (tmp_path / "anthology.yaml").write_text("title: T\nchapters:\n  - reviews/a.md\n", encoding="utf-8")
-    book, _ = load_book(tmp_path)
-    assert book is not None
+    book = _one_review_book(tmp_path, "# A\n\nDirector: Ann Lee-Smith\n\nAnn\nLee-Smith's new film. See "
+                            "https://example.com/Ann Lee-Smith and [Ann Lee-Smith](https://example.com).\n")
     index = build_index(book)
     entry = next(e for e in index.entries if e.name == "Ann Lee-Smith")
     assert entry.mentions == 2  # across the line break, and the link text; not inside the URL
