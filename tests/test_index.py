@@ -253,6 +253,19 @@ def _check_pdf_index(pdf: Path, root: Path) -> tuple[int, int]:
     return checked, sum(len(v) for v in printed.values())
 
 
+def _pdf_links(pdf: Path) -> tuple[list[list[int]], list[str]]:
+    """Each page's links, in order, as the (0-based) page each one goes to; and every URI link.
+    A link that is neither (a named destination nowhere) fails here."""
+    with pikepdf.open(pdf) as doc:
+        tree = doc.Root.Names.Dests.Names
+        page_at = {page.objgen: n for n, page in enumerate(doc.pages)}
+        dests = {str(tree[i]): page_at[tree[i + 1][0].objgen] for i in range(0, len(tree), 2)}
+        annots = [[a for a in page.obj.get("/Annots", []) if a.get("/Subtype") == "/Link"] for page in doc.pages]
+        uris = [str(a.A.URI) for page in annots for a in page if "/A" in a and a.A.get("/S") == "/URI"]
+        links = [[dests[str(a.Dest)] for a in page if not ("/A" in a and a.A.get("/S") == "/URI")] for page in annots]
+    return links, uris
+
+
 def _check_pdf_index_links(pdf: Path, root: Path) -> int:
     """Every page number printed in the index links to that page (a range to its first), within
     the book: a named destination, never a URI. Links and text follow the same order (WeasyPrint
@@ -264,15 +277,9 @@ def _check_pdf_index_links(pdf: Path, root: Path) -> int:
     labels = pdf_page_labels(pdf)
     start = next(n for n, p in enumerate(raw, start=1) if _norm(p).startswith("Index of People"))
     printed = [first for ranges in _printed_ranges(raw, labels, start, entries).values() for first, _ in ranges]
-    with pikepdf.open(pdf) as doc:
-        tree = doc.Root.Names.Dests.Names
-        page_at = {page.objgen: n for n, page in enumerate(doc.pages)}
-        dests = {str(tree[i]): page_at[tree[i + 1][0].objgen] for i in range(0, len(tree), 2)}
-        uris = [str(a.A.URI) for page in doc.pages for a in page.obj.get("/Annots", [])
-                if "/A" in a and a.A.get("/S") == "/URI"]
-        targets = [dests[str(a.Dest)] for page in list(doc.pages)[start - 1:] for a in page.obj.get("/Annots", [])
-                   if a.get("/Subtype") == "/Link"]
+    links, uris = _pdf_links(pdf)
     assert not [uri for uri in uris if not uri.startswith(("http://", "https://", "mailto:"))]
+    targets = [n for page in links[start - 1:] for n in page]
     linked = [int(labels[n]) for n in targets if n < start - 1]
     assert all(n >= start - 1 for n in targets if n >= start - 1)  # "see": within the index
     assert linked == printed
@@ -382,6 +389,11 @@ def test_films_and_countries_indexes_in_both_outputs(tmp_path: Path, repo_root: 
     toc = next(p for p in pages if p.startswith("Contents"))
     for title in ("Index of People", "Index of Films", "Index of Countries"):
         assert re.search(re.escape(title) + r"[ .]+" + labels[starts[title] - 1] + r"\b", toc), title
+    links, uris = _pdf_links(pdf)  # the films' and countries' page numbers link to their pages too
+    assert not [uri for uri in uris if uri.startswith("file:")]
+    assert starts["The Salt Archive"] - 1 in links[starts["Index of Films"] - 1]
+    assert links[starts["Index of Countries"] - 1]
+    assert all(n < starts["Index of People"] - 1 for n in links[starts["Index of Countries"] - 1])
 
 
 def test_indexes_option_is_validated(tmp_path: Path) -> None:
