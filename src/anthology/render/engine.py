@@ -14,8 +14,9 @@ done again the ordinary way. (While WeasyPrint is imported, find_library finds n
 any thread: nothing of ours calls it.)
 
 Once imported, WeasyPrint's fonts are subset by uharfbuzz (:func:`_subset_with_uharfbuzz`),
-its HTML parser's cache of regular expressions works (render/htmlparse.py), and its images
-are named after their bytes, not their URLs (render/images.py).
+its HTML parser's cache of regular expressions works (render/htmlparse.py), its images
+are named after their bytes, not their URLs (render/images.py), and it draws text faster
+(render/glyphs.py).
 """
 
 from __future__ import annotations
@@ -57,10 +58,11 @@ def _import_weasyprint() -> None:
     if not imported:
         importlib.import_module("weasyprint")
     _subset_with_uharfbuzz()
-    from . import htmlparse, images
+    from . import glyphs, htmlparse, images
 
     htmlparse.install()
     images.install()
+    glyphs.install()
 
 
 def _subset_with_uharfbuzz() -> None:

@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from . import columns, hyphenation, leaders  # noqa: F401  (imported for their patches: columns laid out once where nothing is balanced, dot leaders as one run, hyphenation patterns from the cache)
+from . import columns, glyphs, hyphenation, leaders  # noqa: F401  (imported for their patches: text drawn from the layout's lines, columns laid out once where nothing is balanced, dot leaders as one run, hyphenation patterns from the cache)
 from .confine import url_path
 from .engine import CSS, HTML, URLFetcherResponse, font_configuration, load, release_fonts
 from .fetcher import ConfinedFetcher
@@ -236,7 +236,7 @@ def lay_out(job: Job, known_fonts: frozenset[str] = frozenset(), hyphenation_cac
     logger.addHandler(capture)
     _keeping.append(job.keep)
     try:
-        with source_date_epoch(job.when):
+        with source_date_epoch(job.when), glyphs.keeping():
             document = HTML(string=job.html, base_url=job.base, url_fetcher=styles.fetcher).render(
                 stylesheets=[*sheets, *extra], presentational_hints=False, font_config=styles.fonts)
             pages = document.pages
