@@ -302,3 +302,28 @@ def test_no_lock_file_possible_the_build_goes_on(tmp_path: Path, monkeypatch: py
     (root / ".anthology-cache").write_text("not a folder")  # the lock cannot be made: the build goes on
     with build_lock(root, timeout=0.1):
         pass
+
+
+def test_a_signal_wrapped_by_an_import_is_still_an_interruption(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """SIGTERM while ``platform`` is imported reaches us as RuntimeError (CPython wraps what
+    ``__set_name__`` raises): still exit 143 and one line, no traceback. Any other error is not
+    taken for one."""
+    from anthology import cli, commands
+
+    def wrapped(args: object) -> int:
+        try:
+            raise cli._Terminated
+        except cli._Terminated as stop:
+            raise RuntimeError("Error calling __set_name__ on 'cached_property' instance") from stop
+
+    monkeypatch.setattr(commands, "run", wrapped)
+    assert main(["check", str(tmp_path)]) == 128 + signal.SIGTERM
+    assert capsys.readouterr().err == "anthology: terminated\n"
+
+    def broken(args: object) -> int:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(commands, "run", broken)
+    with pytest.raises(RuntimeError, match="a bug"):
+        main(["check", str(tmp_path)])

@@ -146,6 +146,24 @@ def main(argv: Sequence[str] | None = None) -> int:
                     args.workers.close()
         except KeyboardInterrupt as exc:  # outside a build: nothing to say about the book
             return _interrupted(exc, "")
+        except Exception as exc:
+            stop = _interruption(exc)
+            if stop is None:
+                raise
+            return _interrupted(stop, "")
+
+
+def _interruption(exc: BaseException | None) -> KeyboardInterrupt | None:
+    """The Ctrl-C or SIGTERM ``exc`` was raised from, if any: CPython wraps an exception raised
+    while a class is being made (in ``__set_name__``: the signal came while ``platform`` was
+    imported, say) in a RuntimeError whose cause it is."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, KeyboardInterrupt):
+            return exc
+        exc = exc.__cause__
+    return None
 
 
 def _early_workers(args: argparse.Namespace) -> Workers | None:
