@@ -204,7 +204,7 @@ def _style():  # type: ignore[no-untyped-def]
 
 def test_install_changes_nothing_it_does_not_follow(weasyprints_own: None, monkeypatch: pytest.MonkeyPatch) -> None:
     theirs = weasyprint.draw.text.draw_first_line
-    monkeypatch.setitem(glyphs.FOLLOWS, "reactivate", "0" * 64)  # another WeasyPrint's
+    monkeypatch.setitem(glyphs.FOLLOWS, "weasyprint.text.line_break", "0" * 64)  # another WeasyPrint's
     assert glyphs.install() is False
     assert weasyprint.draw.text.draw_first_line is theirs
     assert weasyprint.text.line_break.Layout.reactivate is not glyphs._reactivate

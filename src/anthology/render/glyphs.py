@@ -34,27 +34,27 @@ with and without them, for every kind of glyph and for whole books):
 In the chapters of a 200-review book both together make the layout and PDF of a chapter 4 %
 fewer instructions (callgrind, 39 chapters: 388 → 372 million each).
 
-:func:`install` puts them in place only when WeasyPrint's ``draw_first_line``, ``deactivate``
-and ``reactivate`` are the ones this module was written from (their source, by SHA-256):
-with any other version of WeasyPrint, WeasyPrint's own code runs.
+:func:`install` puts them in place only when the WeasyPrint modules that hold
+``draw_first_line``, ``deactivate`` and ``reactivate`` are the files this module was written
+from (by SHA-256): with any other version of WeasyPrint, WeasyPrint's own code runs.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import inspect
 import struct
 import sys
 from collections.abc import Iterator
 from typing import Any
 
-# SHA-256 of the sources this module follows (WeasyPrint 70.0): weasyprint.draw.text's
-# draw_first_line, weasyprint.text.line_break's Layout.deactivate and Layout.reactivate.
+# SHA-256 of the files of the WeasyPrint modules this module follows (WeasyPrint 70.0): their
+# draw_first_line, Layout.deactivate and Layout.reactivate. The whole file, not the functions'
+# source (inspect.getsource took 14 ms at each worker's start): any change in it, even
+# elsewhere, and WeasyPrint's own code runs.
 FOLLOWS = {
-    "draw_first_line": "1bb8eae6d88e71b17096a034656f3be17da8f1f513c78536c1c38d971927638b",
-    "deactivate": "bfec3ec8406e1c82a91f9570103eb5ecbc5a20c1339ff26bb0f4eafb03189f0b",
-    "reactivate": "0b89ee097104b71376c179f48a98858708b07169dc0212c393263a1a831607c9",
+    "weasyprint.draw.text": "c9a450aa209277e760227e1fed2da492647bd28e5a5ebc4c9d8aaedecc400d77",
+    "weasyprint.text.line_break": "1f5a855ad992e0bebaf5512d2b806fd991090e0e91bf79d3d5a3a0176b22af97",
 }
 
 _state: dict[str, Any] = {}
@@ -65,14 +65,12 @@ _LINES, _LAYOUT = "lines", "layout"  # its lines as Pango shaped them; the layou
 _keeping: list[bool] = [False]
 
 
-def _source_digest(function: Any) -> str:
-    return hashlib.sha256(inspect.getsource(function).encode()).hexdigest()
-
-
-def _follows(name: str, function: Any) -> bool:
+def _follows(module: Any) -> bool:
+    """The module's file is the one this module was written from."""
     try:
-        return function is not None and _source_digest(function) == FOLLOWS[name]
-    except (OSError, TypeError):
+        with open(module.__file__, "rb") as source:
+            return hashlib.sha256(source.read()).hexdigest() == FOLLOWS[module.__name__]
+    except (OSError, TypeError, AttributeError):
         return False
 
 
@@ -85,21 +83,24 @@ def install() -> bool:
     line_break = sys.modules.get("weasyprint.text.line_break")
     if text is None or line_break is None:
         return False
+    if not (_follows(text) and _follows(line_break)):
+        return False
     layout = line_break.Layout
-    originals = {"draw_first_line": getattr(text, "draw_first_line", None),
-                 "deactivate": getattr(layout, "deactivate", None), "reactivate": getattr(layout, "reactivate", None)}
-    if not all(_follows(name, function) for name, function in originals.items()):
-        return False
+    originals = {"draw_first_line": text.draw_first_line, "deactivate": layout.deactivate,
+                 "reactivate": layout.reactivate}
     ffi = text.ffi
-    size = ffi.sizeof("PangoGlyphInfo")
-    fields = (ffi.offsetof("PangoGlyphInfo", "glyph"), ffi.offsetof("PangoGlyphInfo", "geometry", "width"),
-              ffi.offsetof("PangoGlyphInfo", "geometry", "x_offset"),
-              ffi.offsetof("PangoGlyphInfo", "geometry", "y_offset"))
-    if ffi.sizeof("PangoGlyph") != 4 or ffi.sizeof("PangoGlyphUnit") != 4 or fields[0] != 0:
-        return False
+    info = ffi.typeof("PangoGlyphInfo")  # parsed once (each type named by a string is parsed anew)
+    size = ffi.sizeof(info)
+    fields = dict(info.fields)
+    geometry = dict(fields["geometry"].type.fields)
+    base = fields["geometry"].offset
+    wanted = ((fields["glyph"], 0, "I"), (geometry["width"], base, "i"), (geometry["x_offset"], base, "i"),
+              (geometry["y_offset"], base, "i"))
     record = ["x"] * size  # one struct: glyph (unsigned), width, x and y offsets (signed), the rest skipped
-    for offset, code in zip(fields, "Iiii", strict=True):
-        record[offset:offset + 4] = [code, "", "", ""]
+    for field, within, code in wanted:
+        if ffi.sizeof(field.type) != 4 or field.type.cname != ("unsigned int" if code == "I" else "int"):
+            return False
+        record[within + field.offset:within + field.offset + 4] = [code, "", "", ""]
     _state.update(originals, module=text, layout=layout, record=struct.Struct("=" + "".join(record)), size=size)
     text.draw_first_line = draw_first_line
     layout.deactivate = _deactivate
