@@ -14,6 +14,7 @@ import pytest
 from anthology import Diagnostics, load_book
 from anthology.render import engine, glyphs
 from anthology.render.build import build as render_book
+from anthology.render.jobs import Capture
 from anthology.render.pdf import font_css
 
 engine.load()  # installs them
@@ -121,18 +122,9 @@ def test_ours_are_in_place() -> None:
     assert glyphs.install() is True  # again: left as it is
 
 
-class _Messages(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
-
-
 @pytest.fixture
-def warnings() -> Iterator[_Messages]:
-    handler = _Messages()
+def warnings() -> Iterator[Capture]:
+    handler = Capture()
     logging.getLogger("weasyprint").addHandler(handler)
     try:
         yield handler
@@ -140,7 +132,7 @@ def warnings() -> Iterator[_Messages]:
         logging.getLogger("weasyprint").removeHandler(handler)
 
 
-def test_every_kind_of_line_gives_weasyprints_pdf(weasyprints_own: None, warnings: _Messages) -> None:
+def test_every_kind_of_line_gives_weasyprints_pdf(weasyprints_own: None, warnings: Capture) -> None:
     html = _html()
     theirs = _pdf(html, keep=False)
     their_warnings = list(warnings.messages)
