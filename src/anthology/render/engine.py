@@ -58,11 +58,12 @@ def _import_weasyprint() -> None:
     if not imported:
         importlib.import_module("weasyprint")
     _subset_with_uharfbuzz()
-    from . import glyphs, htmlparse, images
+    from . import glyphs, htmlparse, images, pagestyles
 
     htmlparse.install()
     images.install()
     glyphs.install()
+    pagestyles.install()
 
 
 def _subset_with_uharfbuzz() -> None:
