@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -86,3 +87,24 @@ def copy_project(src: Path, dst: Path) -> Path:
     shutil.copytree(src, dst, ignore=shutil.ignore_patterns("build", ".anthology-cache", ".venv",
                                                             ".git", "src", "tests", "__pycache__"))
     return dst
+
+
+def pdfs_without_and_with(root: Path, out: Path, uninstall: Callable[[], None],
+                          install: Callable[[], bool]) -> list[bytes]:
+    """The book at ``root`` laid out in this process (one worker, no cache), first after
+    ``uninstall()`` (WeasyPrint's own code), then with a patch of ours ``install()``-ed again."""
+    from anthology import Diagnostics, load_book
+    from anthology.render.build import build
+
+    pdfs = []
+    for ours in (False, True):
+        if not ours:
+            uninstall()
+        try:
+            book, diags = load_book(root, Diagnostics())
+            assert book is not None
+            result = build(book, out / f"out-{ours}", diags, epub=False, use_cache=False, workers=1)
+            pdfs.append(result.outputs["pdf"].read_bytes())
+        finally:
+            assert install()
+    return pdfs

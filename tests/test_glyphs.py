@@ -10,10 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support import pdfs_without_and_with
 
-from anthology import Diagnostics, load_book
 from anthology.render import engine, glyphs
-from anthology.render.build import build as render_book
 from anthology.render.jobs import Capture
 from anthology.render.pdf import font_css
 
@@ -207,15 +206,5 @@ def test_install_changes_nothing_it_does_not_follow(weasyprints_own: None, monke
 def test_a_whole_book_is_the_same_pdf(project: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
     """The book laid out in this process (one worker), with WeasyPrint's functions and with ours."""
     root = request.getfixturevalue(project)
-    pdfs = []
-    for ours in (False, True):
-        if not ours:
-            glyphs.uninstall()
-        try:
-            book, diags = load_book(root, Diagnostics())
-            assert book is not None
-            result = render_book(book, tmp_path / f"out-{ours}", diags, epub=False, use_cache=False, workers=1)
-            pdfs.append(result.outputs["pdf"].read_bytes())
-        finally:
-            assert glyphs.install()
-    assert pdfs[0] == pdfs[1]
+    without, with_ours = pdfs_without_and_with(root, tmp_path, glyphs.uninstall, glyphs.install)
+    assert without == with_ours

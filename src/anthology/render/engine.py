@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import importlib
 import os
 import shutil
@@ -64,6 +65,17 @@ def _import_weasyprint() -> None:
     images.install()
     glyphs.install()
     pagestyles.install()
+
+
+def follows(module: Any, digests: dict[str, str]) -> bool:
+    """Whether ``module``'s file is the one a patch of ours was written from: its SHA-256 is
+    ``digests[module.__name__]`` (render/glyphs.py, render/pagestyles.py: with any other file,
+    WeasyPrint's own code runs)."""
+    try:
+        with open(module.__file__, "rb") as source:
+            return hashlib.sha256(source.read()).hexdigest() == digests[module.__name__]
+    except (OSError, TypeError, AttributeError, KeyError):
+        return False
 
 
 def _subset_with_uharfbuzz() -> None:
@@ -192,6 +204,6 @@ else:
 
 __all__ = [
     "CSS", "HTML", "ConfinedFetcher", "Deferred", "Document", "FontConfiguration", "Matrix", "URLFetcher",
-    "URLFetcherResponse", "font_configuration", "get_hb_object_data", "load", "make_page_bookmark_tree",
+    "URLFetcherResponse", "follows", "font_configuration", "get_hb_object_data", "load", "make_page_bookmark_tree",
     "no_library_search", "release_fonts",
 ]

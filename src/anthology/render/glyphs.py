@@ -42,11 +42,12 @@ from (by SHA-256): with any other version of WeasyPrint, WeasyPrint's own code r
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import struct
 import sys
 from collections.abc import Iterator
 from typing import Any
+
+from .engine import follows
 
 # SHA-256 of the files of the WeasyPrint modules this module follows (WeasyPrint 70.0): their
 # draw_first_line, Layout.deactivate and Layout.reactivate. The whole file, not the functions'
@@ -65,15 +66,6 @@ _LINES, _LAYOUT = "lines", "layout"  # its lines as Pango shaped them; the layou
 _keeping: list[bool] = [False]
 
 
-def _follows(module: Any) -> bool:
-    """The module's file is the one this module was written from."""
-    try:
-        with open(module.__file__, "rb") as source:
-            return hashlib.sha256(source.read()).hexdigest() == FOLLOWS[module.__name__]
-    except (OSError, TypeError, AttributeError):
-        return False
-
-
 def install() -> bool:
     """Our ``draw_first_line``, ``deactivate`` and ``reactivate`` in WeasyPrint's modules, if
     WeasyPrint's are the ones they follow (True when they are in place)."""
@@ -83,7 +75,7 @@ def install() -> bool:
     line_break = sys.modules.get("weasyprint.text.line_break")
     if text is None or line_break is None:
         return False
-    if not (_follows(text) and _follows(line_break)):
+    if not (follows(text, FOLLOWS) and follows(line_break, FOLLOWS)):
         return False
     layout = line_break.Layout
     originals = {"draw_first_line": text.draw_first_line, "deactivate": layout.deactivate,

@@ -28,9 +28,10 @@ Importing this module imports WeasyPrint (through render/engine.py).
 
 from __future__ import annotations
 
-import hashlib
 import sys
 from typing import Any
+
+from .engine import follows
 
 # SHA-256 of the files of the WeasyPrint modules this module follows (WeasyPrint 70.0): how
 # layout/page.py computes and uses a page type's styles, how css/__init__.py matches page
@@ -44,13 +45,6 @@ _state: dict[str, Any] = {}
 _KINDS = "_anthology_page_kinds"  # on a StyleFor: kind of page → (first page type, its pseudo-elements); None: :nth()
 
 
-def _follows(module: Any) -> bool:
-    try:
-        with open(module.__file__, "rb") as source:
-            return hashlib.sha256(source.read()).hexdigest() == FOLLOWS[module.__name__]
-    except (OSError, TypeError, AttributeError):
-        return False
-
 
 def install() -> bool:
     """Our ``set_page_type_computed_styles`` in WeasyPrint's layout/page.py, if WeasyPrint's
@@ -58,7 +52,7 @@ def install() -> bool:
     if _state:
         return True
     page, css = sys.modules.get("weasyprint.layout.page"), sys.modules.get("weasyprint.css")
-    if page is None or css is None or not (_follows(page) and _follows(css)):
+    if page is None or css is None or not (follows(page, FOLLOWS) and follows(css, FOLLOWS)):
         return False
     _state.update(module=page, original=page.set_page_type_computed_styles)
     page.set_page_type_computed_styles = set_page_type_computed_styles
