@@ -147,11 +147,14 @@ def _worker_start(parent: int, warm_ups: object = None) -> None:
             warm_up = warm_ups.get(timeout=_WAIT_FOR_LOAD)  # type: ignore[attr-defined]
         if warm_up == _STOP:  # the build is over without needing this worker
             return
-        if warm_up == _GO:
+        chain = warm_up == _CHAIN
+        if warm_up in (_GO, _CHAIN):
             warm_up = None
         with contextlib.suppress(Exception):  # WeasyPrint that cannot load says so at the first job
             load(f"{__package__}.layout")
             load(f"{__package__}.merge")
+            if chain:
+                warm_ups.put(_CHAIN)
             if warm_up is not None:
                 lay_out(*warm_up)
 
@@ -193,7 +196,11 @@ class Workers:
         self._warm_up: tuple[Job, frozenset[str], str] | None = None
         self._released = False
         self.pool = context.Pool(count, initializer=_worker_start, initargs=(os.getpid(), self._warm_ups))
-        self._warm_ups.put(_GO)  # for the first worker (after the fork: the queue's thread starts here)
+        if os.environ.get("CHAIN"):
+            self._released = True
+            self._warm_ups.put(_CHAIN)
+        else:
+            self._warm_ups.put(_GO)  # for the first worker (after the fork: the queue's thread starts here)
 
     def warm_up(self, job: Job, known_fonts: frozenset[str], hyphenation_cache: str = "") -> None:
         """Lay out ``job`` (a page like the book's) in each worker before its first real job:
@@ -243,7 +250,7 @@ def early_workers(workers: int | Workers | None, wanted: bool = True) -> Iterato
 
 _PR_SET_PDEATHSIG = 1
 _WAIT_FOR_LOAD = 5.0  # seconds a worker waits for Workers.loaded() before importing anyway
-_GO, _STOP = "go", "stop"  # what the first worker gets; what waiting ones get from Workers.done()
+_GO, _STOP, _CHAIN = "go", "stop", "chain"  # what the first worker gets; what waiting ones get from Workers.done()
 
 
 class Runner:
