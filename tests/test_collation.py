@@ -6,8 +6,8 @@ import re
 import unicodedata
 from pathlib import Path
 
-import pyuca
 import pytest
+import pyuca
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
