@@ -3,7 +3,8 @@
 - The CLI forks a build's workers before it imports the rest of anthology; they are gone when
   the command returns, whether the build succeeded or not.
 - The second worker imports WeasyPrint only once there is more than one job (``loaded``); a
-  build with one chapter to lay out ends without waiting for it (``done``).
+  build with one chapter to lay out ends without waiting for it (``done``). When every
+  section will be laid out (no layout cache, ``--no-cache``), it imports right after the first.
 - Jobs without a cache entry are handed over first; a damaged entry is still laid out again.
 - The warm-up page shows each face of the fonts.
 - render/roomy.py: a call from a frame with room on CPython's frame stack.
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import sys
 import time
 from pathlib import Path
@@ -82,6 +84,70 @@ def test_a_worker_waiting_for_work_ends_at_once_when_the_build_is_done(monkeypat
     workers.pool.close()
     workers.pool.join()
     assert time.monotonic() - started < 60, "the waiting worker did not end"
+
+
+def _who_answers(seconds: float) -> tuple[int, bool]:
+    time.sleep(seconds)
+    return os.getpid(), "weasyprint" in sys.modules
+
+
+def _answering(workers: Workers, until: float) -> set[tuple[int, bool]]:
+    """The workers that took jobs (and whether they had imported WeasyPrint) by ``until``."""
+    seen: set[tuple[int, bool]] = set()
+    while time.monotonic() < until and len({pid for pid, _ in seen}) < workers.count:
+        seen.update(workers.pool.map(_who_answers, [0.2] * 4, chunksize=1))
+    return seen
+
+
+def test_eager_workers_import_one_after_the_other_without_waiting_for_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "_WAIT_FOR_LOAD", 120.0)  # only the first worker's turn can start the second
+    workers = Workers(2, eager=True)
+    try:
+        seen = _answering(workers, time.monotonic() + 60)
+    finally:
+        workers.close()
+    assert len({pid for pid, _ in seen}) == 2, "the second worker never started"
+    assert all(imported for _, imported in seen), "a worker took jobs before importing WeasyPrint"
+
+
+def test_other_workers_wait_for_work_unless_eager(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "_WAIT_FOR_LOAD", 120.0)
+    workers = Workers(2)
+    try:
+        seen = _answering(workers, time.monotonic() + 3)
+    finally:
+        workers.close()
+    assert len({pid for pid, _ in seen}) == 1, "the second worker started with nothing released"
+
+
+def test_the_command_makes_its_workers_eager_when_every_section_is_to_be_laid_out(
+        tmp_path: Path, repo_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    project = copy_project(repo_root, tmp_path / "book")
+    monkeypatch.setenv("ANTHOLOGY_CACHE_DIR", str(tmp_path / "cache"))
+    made: list[dict] = []
+
+    class Recording:
+        def __init__(self, count: int, **kwargs: object) -> None:
+            made.append({"count": count, **kwargs})
+
+    def eager(**options: object) -> bool:
+        args = argparse.Namespace(**{"command": "build", "watch": False, "epub": False, "jobs": 2,
+                                     "no_cache": False, "project": str(project), **options})
+        monkeypatch.setattr(parallel, "Workers", Recording)
+        try:
+            assert isinstance(_early_workers(args), Recording)
+        finally:
+            monkeypatch.undo()
+            monkeypatch.setenv("ANTHOLOGY_CACHE_DIR", str(tmp_path / "cache"))
+        return bool(made.pop()["eager"])
+
+    assert eager(), "a first build lays out every section"
+    anthology.build(project, tmp_path / "out", workers=1)
+    assert not eager(), "after a build the cache has sections: a rebuild may need one worker"
+    assert eager(no_cache=True)
+    for entry in LayoutCache(project).folder.iterdir():
+        entry.unlink()
+    assert eager(), "an emptied cache is no cache"
 
 
 def test_a_rebuild_of_one_chapter_does_not_wait_for_the_second_worker(tmp_path: Path, repo_root: Path,

@@ -175,7 +175,23 @@ def _early_workers(args: argparse.Namespace) -> Workers | None:
     from .render.parallel import Workers, default_workers
 
     count = args.jobs if args.jobs is not None else default_workers()
-    return Workers(count) if count > 1 and os.path.isdir(args.project) else None
+    if count <= 1 or not os.path.isdir(args.project):
+        return None
+    return Workers(count, eager=getattr(args, "no_cache", False) or not _has_layouts(args.project))
+
+
+def _has_layouts(project: str) -> bool:
+    """Whether the project's layout cache has any entry (if not, every section is laid out:
+    a first build, or one after the cache was deleted)."""
+    from pathlib import Path
+
+    from .render.cachedir import layout_dir
+
+    try:
+        with os.scandir(layout_dir(Path(project))) as entries:
+            return any(entry.name.endswith(".json") for entry in entries)
+    except OSError:
+        return False
 
 
 def console() -> None:

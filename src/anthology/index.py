@@ -11,18 +11,19 @@ chapters are later paginated.
 from __future__ import annotations
 
 import functools
+import os
 import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
-from pathlib import Path
 from types import MappingProxyType
 
 import pyuca
 from lxml import etree
 
+from .collation import collator, table_path
 from .errors import Diagnostic
 from .model import Book, Chapter
 from .names import fold, heading, normalise_caps
@@ -32,16 +33,15 @@ LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 @functools.cache
 def _collator() -> pyuca.Collator:
-    """Built on first use (reading the collation table takes 80 ms): commands that never
-    sort an index, and builds whose keys all come from the cache, do not pay for it."""
-    return pyuca.Collator()
+    """Made on first use, its table read as it is used (collation.py): commands that never
+    sort an index, and builds whose keys all come from the cache, do not read it."""
+    return collator()
 
 
 def collation_version() -> str:
     """What the weights of :class:`SortKeys` depend on: pyuca's table, Python's Unicode."""
-    table = Path(pyuca.__file__).parent / f"allkeys-{pyuca.Collator.UCA_VERSION}.txt"
     try:
-        size = table.stat().st_size
+        size = os.stat(table_path()).st_size
     except OSError:
         size = -1
     return f"pyuca {pyuca.Collator.UCA_VERSION} {size} unicode {unicodedata.unidata_version}"

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import __version__
-from .cachedir import cache_dir
+from .cachedir import cache_dir, layout_dir
 from .jobs import FontUse, Job, LaidOut, current_sha256
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ def hyphenation_folder(cache: LayoutCache | None) -> str:
 class LayoutCache:
     def __init__(self, project: Path) -> None:
         self.project = project.resolve()
-        self.folder = cache_dir(project) / "layout"
+        self.folder = layout_dir(project)
         self.fonts = cache_dir(project) / "fonts"
         self.hyphenation = cache_dir(project) / "hyphenation"  # parsed patterns (render/hyphenation.py)
         self.used: set[str] = set()

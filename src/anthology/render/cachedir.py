@@ -27,6 +27,11 @@ def cache_dir(project: Path) -> Path:
     return project / CACHE_DIR
 
 
+def layout_dir(project: Path) -> Path:
+    """The cache's laid-out sections (render/cache.py)."""
+    return cache_dir(project) / "layout"
+
+
 def user_cache_dir() -> Path | None:
     """The user's own cache folder for the tool: ``$ANTHOLOGY_CACHE_DIR/user`` when that is
     set, else ``$XDG_CACHE_HOME/anthology``, else ``~/.cache/anthology``; None without a home."""

@@ -126,7 +126,8 @@ def _worker_start(parent: int, warm_ups: object = None) -> None:
     their current chapter. ``warm_ups`` (a queue): started before the book was loaded
     (:class:`Workers`), the first worker imports WeasyPrint now, while the build's process
     reads the reviews, and what the merge needs (pikepdf, HarfBuzz); the others wait for
-    :meth:`Workers.loaded`, then import and lay out the warm-up page."""
+    :meth:`Workers.loaded`, then import and lay out the warm-up page, or (``_CHAIN``, every
+    section to be laid out) each imports as soon as the one before it has imported."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if sys.platform.startswith("linux"):
@@ -147,11 +148,16 @@ def _worker_start(parent: int, warm_ups: object = None) -> None:
             warm_up = warm_ups.get(timeout=_WAIT_FOR_LOAD)  # type: ignore[attr-defined]
         if warm_up == _STOP:  # the build is over without needing this worker
             return
-        if warm_up == _GO:
+        chain = warm_up == _CHAIN
+        if warm_up in (_GO, _CHAIN):
             warm_up = None
         with contextlib.suppress(Exception):  # WeasyPrint that cannot load says so at the first job
-            load(f"{__package__}.layout")
-            load(f"{__package__}.merge")
+            try:
+                load(f"{__package__}.layout")
+                load(f"{__package__}.merge")
+            finally:
+                if chain:  # the next worker's turn
+                    warm_ups.put(_CHAIN)  # type: ignore[attr-defined]
             if warm_up is not None:
                 lay_out(*warm_up)
 
@@ -178,9 +184,13 @@ class Workers:
 
     ``kept``: they outlive the build, for the next one (``build --watch``), with WeasyPrint
     imported, the fonts loaded and their caches warm; a build that fails or is interrupted
-    stops them (``broken``), and the caller starts others."""
+    stops them (``broken``), and the caller starts others.
 
-    def __init__(self, count: int, *, kept: bool = False) -> None:
+    ``eager``: the build will lay out every section (no layout cache yet, or ``--no-cache``),
+    so the other workers need not wait for :meth:`loaded` (a first build's loading, its
+    reviews parsed and its index sorted, leaves the first worker idle for a while)."""
+
+    def __init__(self, count: int, *, kept: bool = False, eager: bool = False) -> None:
         self.count = count
         self.kept = kept
         self.broken = False
@@ -191,9 +201,12 @@ class Workers:
         self._warm_ups = context.Queue()
         self._warm_ups.cancel_join_thread()  # what is not read is not wanted: no waiting at exit
         self._warm_up: tuple[Job, frozenset[str], str] | None = None
-        self._released = False
+        self._released = eager  # eager: nothing for loaded() to release
         self.pool = context.Pool(count, initializer=_worker_start, initargs=(os.getpid(), self._warm_ups))
-        self._warm_ups.put(_GO)  # for the first worker (after the fork: the queue's thread starts here)
+        # For the first worker (after the fork: the queue's thread starts here). With ``eager``
+        # each worker imports once the one before it has: the second while the first waits for
+        # its warm-up page, never two imports beside the loading.
+        self._warm_ups.put(_CHAIN if eager else _GO)
 
     def warm_up(self, job: Job, known_fonts: frozenset[str], hyphenation_cache: str = "") -> None:
         """Lay out ``job`` (a page like the book's) in each worker before its first real job:
@@ -243,7 +256,9 @@ def early_workers(workers: int | Workers | None, wanted: bool = True) -> Iterato
 
 _PR_SET_PDEATHSIG = 1
 _WAIT_FOR_LOAD = 5.0  # seconds a worker waits for Workers.loaded() before importing anyway
-_GO, _STOP = "go", "stop"  # what the first worker gets; what waiting ones get from Workers.done()
+# What the first worker gets (_CHAIN: and passes on once it has imported); what waiting ones
+# get from Workers.done().
+_GO, _CHAIN, _STOP = "go", "chain", "stop"
 
 
 class Runner:
